@@ -1,0 +1,55 @@
+"""Decode a dataset once; reuse the decoded tensors while the source files are unchanged."""
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+log = logging.getLogger(__name__)
+
+# Bump when a reader changes what it returns, so old caches are not reused.
+CACHE_FORMAT = 1
+
+
+def cache_key(name: str, sources: Sequence[Path], **options: object) -> str:
+    """A key that changes when any source file's size or mtime, or any decode option, changes."""
+    parts = [name, str(CACHE_FORMAT), repr(sorted(options.items()))]
+    for path in sources:
+        stat = path.stat()
+        parts.append(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def load_or_decode(
+    cache_dir: Path | None,
+    name: str,
+    sources: Sequence[Path],
+    decode: Callable[[], dict[str, Tensor]],
+    **options: object,
+) -> dict[str, Tensor]:
+    """Return the cached tensors for `sources`, decoding (and caching) them when needed.
+
+    A cache folder that cannot be written (read-only, full) only costs the next run a decode.
+    """
+    if cache_dir is None:
+        return decode()
+    file = Path(cache_dir) / f"{name}-{cache_key(name, sources, **options)}.pt"
+    if file.exists():
+        try:
+            return torch.load(file, weights_only=True)
+        except Exception as err:  # a damaged cache is re-made, never trusted
+            log.warning("Ignoring unreadable cache %s (%s); decoding again.", file, err)
+    tensors = decode()
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=file.parent, suffix=".tmp", delete=False) as tmp:
+            torch.save(tensors, tmp)
+        os.replace(tmp.name, file)
+    except OSError as err:
+        log.warning("Could not write the data cache %s (%s); continuing without it.", file, err)
+    return tensors

@@ -1,0 +1,86 @@
+"""Batches served by indexing whole in-memory tensors: no per-sample Python, no collate."""
+
+import math
+from collections.abc import Iterator
+
+import torch
+from torch import Tensor
+
+
+class EpochOrder:
+    """The sample order of one rank for one epoch, reproducible from (seed, epoch).
+
+    Lightning calls `set_epoch` at the start of every epoch (as for a DistributedSampler).
+    Under DDP each rank takes every `world_size`-th index: training pads the order so all ranks
+    run the same number of steps; evaluation does not pad, so every sample counts exactly once.
+    """
+
+    def __init__(
+        self,
+        num_samples: int,
+        *,
+        shuffle: bool,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        pad: bool = False,
+    ) -> None:
+        self.num_samples = num_samples
+        self.shuffle = shuffle
+        self.seed = seed
+        self.rank = rank
+        self.world_size = world_size
+        self.pad = pad
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        if self.pad:
+            return math.ceil(self.num_samples / self.world_size)
+        return len(range(self.rank, self.num_samples, self.world_size))
+
+    def indices(self) -> Tensor:
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            order = torch.randperm(self.num_samples, generator=generator)
+        else:
+            order = torch.arange(self.num_samples)
+        if self.pad:
+            total = len(self) * self.world_size
+            order = torch.cat([order, order[: total - self.num_samples]])
+        return order[self.rank :: self.world_size]
+
+
+class TensorLoader:
+    """Iterates `(x, y)` batches of `batch_size` rows taken from tensors already in memory.
+
+    Lightning duck-types loaders: it calls `sampler.set_epoch` each epoch and reads
+    `batch_sampler` (None: batching is done here).
+    """
+
+    batch_sampler = None
+
+    def __init__(
+        self,
+        tensors: tuple[Tensor, ...],
+        *,
+        batch_size: int,
+        sampler: EpochOrder,
+        drop_last: bool = False,
+    ) -> None:
+        self.tensors = tensors
+        self.batch_size = batch_size
+        self.sampler = sampler
+        self.drop_last = drop_last
+
+    def __len__(self) -> int:
+        rounding = math.floor if self.drop_last else math.ceil
+        return rounding(len(self.sampler) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        order = self.sampler.indices().to(self.tensors[0].device)
+        for step in range(len(self)):
+            index = order[step * self.batch_size : (step + 1) * self.batch_size]
+            yield tuple(t[index] for t in self.tensors)

@@ -1,0 +1,1 @@
+"""LightningModules: one per kind of target (classification, binary, regression, multilabel)."""

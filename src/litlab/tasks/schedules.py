@@ -1,0 +1,55 @@
+"""Learning-rate schedules as factories `(optimizer, *, total_steps, ...) -> Lightning config`.
+
+Configs give them as `_partial_` nodes; the task completes them with the optimizer and the
+number of optimizer steps of the whole fit, which only the trainer knows.
+"""
+
+from typing import Any, Literal
+
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau
+
+
+def cosine(optimizer: Optimizer, *, total_steps: int, min_lr: float = 0.0) -> dict[str, Any]:
+    """Cosine decay from the optimizer's lr to `min_lr` over the whole fit, stepped per batch."""
+    scheduler = CosineAnnealingLR(optimizer, T_max=total_steps, eta_min=min_lr)
+    return {"scheduler": scheduler, "interval": "step"}
+
+
+def onecycle(
+    optimizer: Optimizer,
+    *,
+    total_steps: int,
+    max_lr: float,
+    pct_start: float = 0.25,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> dict[str, Any]:
+    """Smith's one-cycle: warm up to `max_lr` for `pct_start` of the fit, then anneal."""
+    scheduler = OneCycleLR(
+        optimizer,
+        max_lr=max_lr,
+        total_steps=total_steps,
+        pct_start=pct_start,
+        div_factor=div_factor,
+        final_div_factor=final_div_factor,
+    )
+    return {"scheduler": scheduler, "interval": "step"}
+
+
+def plateau(
+    optimizer: Optimizer,
+    *,
+    total_steps: int,
+    monitor: str = "val/loss",
+    mode: Literal["min", "max"] = "min",
+    factor: float = 0.1,
+    patience: int = 3,
+    min_lr: float = 0.0,
+) -> dict[str, Any]:
+    """Multiply the lr by `factor` when `monitor` stops improving for `patience` epochs."""
+    del total_steps  # every schedule takes it; this one reacts to the metric instead
+    scheduler = ReduceLROnPlateau(
+        optimizer, mode=mode, factor=factor, patience=patience, min_lr=min_lr
+    )
+    return {"scheduler": scheduler, "monitor": monitor, "interval": "epoch"}
