@@ -52,7 +52,9 @@ def route_library_logs() -> None:
     if logging.getLogger().handlers:
         logging.getLogger("lightning").handlers.clear()
     # The CSV logger shares the run directory with Hydra's files by design.
-    warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
+    warnings.filterwarnings(
+        "ignore", message=r"Experiment logs directory .* exists and is not empty"
+    )
 
 
 def optimized_value(metrics: Mapping[str, float], name: str | None) -> float | None:

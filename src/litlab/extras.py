@@ -13,6 +13,8 @@ def print_config_tree(cfg: DictConfig) -> None:
 
     tree = Tree("config", guide_style="dim")
     for key, value in cfg.items():
-        text = OmegaConf.to_yaml(value, resolve=True) if isinstance(value, DictConfig) else str(value)
+        text = (
+            OmegaConf.to_yaml(value, resolve=True) if isinstance(value, DictConfig) else str(value)
+        )
         tree.add(str(key)).add(Syntax(text.rstrip(), "yaml"))
     rich_print(tree)

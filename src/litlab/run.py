@@ -75,7 +75,9 @@ def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:
     """The best checkpoint of this fit (Keras' restore_best_weights), or the one given."""
     if not cfg.train:
         if cfg.ckpt_path is None:
-            raise ConfigError("train=false test=true needs the checkpoint to test: ckpt_path=<file>.")
+            raise ConfigError(
+                "train=false test=true needs the checkpoint to test: ckpt_path=<file>."
+            )
         return str(cfg.ckpt_path)
     callback = trainer.checkpoint_callback
     best = getattr(callback, "best_model_path", "") if callback is not None else ""

@@ -239,9 +239,16 @@ class TensorDataModule(L.LightningDataModule):
 
     def _loader(self, split: str, batch_size: int, *, shuffle: bool) -> TensorLoader:
         tensors = self._device_split(split)
-        rank, world = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+        rank, world = (
+            (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+        )
         order = EpochOrder(
-            len(tensors[0]), shuffle=shuffle, seed=self.seed, rank=rank, world_size=world, pad=shuffle
+            len(tensors[0]),
+            shuffle=shuffle,
+            seed=self.seed,
+            rank=rank,
+            world_size=world,
+            pad=shuffle,
         )
         # A 1-sample last training batch breaks batch norm; it is dropped (reshuffled next epoch).
         drop_last = shuffle and len(order) % batch_size == 1

@@ -26,7 +26,7 @@ class MNISTDataModule(TensorDataModule):
     }
     how_to_get = (
         "With a network, torchvision downloads it there by itself. Otherwise copy the four IDX "
-        "files (plain or .gz, e.g. from a torchvision download on another machine) into that folder."
+        "files (plain or .gz, e.g. from a torchvision download elsewhere) into that folder."
     )
 
     @property

@@ -19,5 +19,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 def make_activation(name: str) -> nn.Module:
     """The activation layer called `name` (Keras' names: relu, swish, tanh, ...)."""
     if name not in ACTIVATIONS:
-        raise ConfigError(f"activation '{name}' is unknown; choose one of {', '.join(ACTIVATIONS)}.")
+        raise ConfigError(
+            f"activation '{name}' is unknown; choose one of {', '.join(ACTIVATIONS)}."
+        )
     return ACTIVATIONS[name]()

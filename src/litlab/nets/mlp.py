@@ -24,6 +24,7 @@ class MLP(nn.Sequential):
         self,
         input_shape: Sequence[int],
         num_outputs: int,
+        *,
         hidden: Sequence[int] = (256, 128),
         activation: str = "relu",
         dropout: float = 0.0,

@@ -1,0 +1,39 @@
+# litlab: `make help` lists the targets. PYTHON defaults to the project's .venv.
+PYTHON ?= .venv/bin/python
+VENV_PYTHON ?= python3
+
+.DEFAULT_GOAL := help
+.PHONY: help install train test test-fast lint format typecheck bench clean-logs
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install:  ## create .venv (if absent) and install litlab with its dev tools
+	@test -x $(PYTHON) || $(VENV_PYTHON) -m venv .venv
+	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -e ".[dev]"
+
+train:  ## train the default model (MNIST, MLP); pass ARGS="data=digits ..." for overrides
+	$(PYTHON) src/train.py $(ARGS)
+
+test:  ## lint, then the whole offline test suite
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m pytest
+
+test-fast:  ## the test suite without tests marked slow
+	$(PYTHON) -m pytest -m "not slow"
+
+lint:  ## ruff lint and format check, and the pre-commit file hygiene hooks
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m pre_commit run --all-files
+
+format:  ## format and auto-fix with ruff
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+typecheck:  ## mypy over the package
+	$(PYTHON) -m mypy
+
+clean-logs:  ## delete every run under logs/
+	find logs -mindepth 1 -not -name .gitkeep -delete

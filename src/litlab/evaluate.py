@@ -1,0 +1,66 @@
+"""Re-test a past run: its checkpoint, rebuilt from the config saved inside it.
+
+What was trained (data, task, model, ...) comes from the run; how to run now (trainer,
+callbacks, loggers, paths) comes from the eval command. A key of the run given on the eval
+command line (`data.data_dir=...`, `data=fashion_mnist`) replaces the saved value.
+"""
+
+import logging
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from litlab.checkpoints import load_checkpoint, saved_config
+from litlab.errors import ConfigError
+from litlab.extras import print_config_tree
+from litlab.outputs import as_float, write_metrics
+from litlab.run import build_datamodule, build_task, build_trainer
+
+log = logging.getLogger(__name__)
+
+RUN_KEYS = ("seed", "data", "task", "model", "optimizer", "scheduler", "augment")
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    """Test the checkpoint of `cfg.run_dir` (or `cfg.ckpt_path`); return the test metrics."""
+    ckpt = checkpoint_path(cfg)
+    run_cfg = run_config(cfg, saved_config(load_checkpoint(ckpt), ckpt))
+    if cfg.extras.print_config:
+        print_config_tree(run_cfg)
+    log.info("Evaluating %s", ckpt)
+    datamodule = build_datamodule(run_cfg)
+    task = build_task(run_cfg)
+    trainer = build_trainer(run_cfg)
+    results = trainer.test(task, datamodule=datamodule, ckpt_path=str(ckpt), weights_only=True)
+    metrics = {k: as_float(v) for k, v in results[0].items()}
+    write_metrics(Path(cfg.paths.output_dir) / "metrics.json", metrics)
+    return metrics
+
+
+def checkpoint_path(cfg: DictConfig) -> Path:
+    if cfg.ckpt_path is not None:
+        return Path(cfg.ckpt_path)
+    if cfg.run_dir is None:
+        raise ConfigError(
+            "Say what to evaluate: run_dir=logs/train/runs/<stamp> or ckpt_path=<file>."
+        )
+    return Path(cfg.run_dir) / "checkpoints" / "best.ckpt"
+
+
+def run_config(cfg: DictConfig, saved: dict) -> DictConfig:
+    """The eval config with the run's own `RUN_KEYS`, except those overridden on this command."""
+    from hydra.core.hydra_config import HydraConfig
+
+    overridden = {
+        item.split("=", 1)[0].lstrip("+~")
+        for item in (HydraConfig.get().overrides.task if HydraConfig.initialized() else [])
+    }
+    run = OmegaConf.create({key: saved.get(key) for key in RUN_KEYS})
+    for key in overridden:
+        if key.split(".")[0] in RUN_KEYS:
+            OmegaConf.update(run, key, OmegaConf.select(cfg, key), merge=False)
+    merged = cfg.copy()
+    OmegaConf.set_struct(merged, False)
+    for key in RUN_KEYS:
+        merged[key] = run[key]
+    return merged
