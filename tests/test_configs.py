@@ -40,9 +40,15 @@ RUNNABLE = [
 ]
 
 
+# A task option runs on a dataset of its kind (the default data, MNIST, is classification).
+DATA_FOR_TASK = {"binary": "iceberg", "regression": "boston", "multilabel": "apparel"}
+
+
 @pytest.mark.parametrize(("group", "option"), RUNNABLE, ids=[f"{g}={o}" for g, o in RUNNABLE])
 def test_option_trains_one_batch(compose_cfg, group, option):
     overrides = [f"{group}={option}"]
+    if group == "task" and option in DATA_FOR_TASK:
+        overrides.insert(0, f"data={DATA_FOR_TASK[option]}")
     if group != "debug":
         overrides.append("debug=fdr")
     metrics = train(compose_cfg(overrides))
