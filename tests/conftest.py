@@ -12,12 +12,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
-from litlab.config import register_resolvers
+from litlab.config import compose_config, register_resolvers
 from litlab.data.synthetic import write_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,24 +44,13 @@ def compose_cfg(tmp_path: Path, data_root: Path) -> ComposeFn:
     """Compose `conf/<config_name>.yaml` with overrides; outputs go to a fresh tmp folder."""
 
     def _compose(overrides: Sequence[str] = (), config_name: str = "train") -> DictConfig:
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-            cfg = compose(
-                config_name,
-                overrides=[
-                    f"paths.data_dir={data_root}",
-                    f"paths.cache_dir={tmp_path / 'cache'}",
-                    f"paths.output_dir={tmp_path / 'run'}",
-                    f"paths.log_dir={tmp_path / 'logs'}",
-                    *TEST_OVERRIDES,
-                    *overrides,
-                ],
-                return_hydra_config=True,
-            )
-        HydraConfig.instance().set_config(cfg)
-        with open_dict(cfg):
-            del cfg.hydra
-        return cfg
+        paths = [
+            f"paths.data_dir={data_root}",
+            f"paths.cache_dir={tmp_path / 'cache'}",
+            f"paths.output_dir={tmp_path / 'run'}",
+            f"paths.log_dir={tmp_path / 'logs'}",
+        ]
+        return compose_config(CONF_DIR, [*paths, *TEST_OVERRIDES, *overrides], config_name)
 
     return _compose
 

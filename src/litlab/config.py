@@ -1,8 +1,10 @@
 """OmegaConf resolvers and config helpers shared by the entry points and the tests."""
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 
 def register_resolvers() -> None:
@@ -25,3 +27,25 @@ def hydra_choices() -> dict[str, str]:
     if not HydraConfig.initialized():
         return {}
     return {k: str(v) for k, v in HydraConfig.get().runtime.choices.items() if v is not None}
+
+
+def compose_config(
+    config_dir: Path, overrides: Sequence[str] = (), config_name: str = "train"
+) -> DictConfig:
+    """Compose a litlab config outside a Hydra app (tests, benchmarks, notebooks).
+
+    `${hydra:...}` interpolations resolve as in a run; give `paths.output_dir=...`, which
+    only a running Hydra job defines.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    register_resolvers()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(Path(config_dir).resolve()), version_base="1.3"):
+        cfg = compose(config_name, overrides=list(overrides), return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg.hydra
+    return cfg
