@@ -32,7 +32,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     datamodule = build_datamodule(cfg)
     task = build_task(cfg)
     trainer = build_trainer(cfg)
-    set_threads(cfg.get("threads"), trainer)
+    set_threads(cfg.threads, processes=trainer.num_devices)
 
     metrics: dict[str, float] = {}
     if cfg.train:
@@ -89,9 +89,9 @@ def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:
     return best
 
 
-def set_threads(threads: int | None, trainer: L.Trainer) -> None:
-    """Give each process on this node its share of the CPU cores (or `threads` if set)."""
+def set_threads(threads: int | None, *, processes: int) -> None:
+    """Give each of this node's `processes` its share of the CPU cores (or `threads` if set)."""
     if threads is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        threads = max(1, (cores or 1) // max(1, trainer.num_devices))
+        threads = max(1, (cores or 1) // max(1, processes))
     torch.set_num_threads(threads)
