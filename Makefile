@@ -32,6 +32,9 @@ format:  ## format and auto-fix with ruff
 	$(PYTHON) -m ruff format .
 	$(PYTHON) -m ruff check --fix .
 
+bench:  ## litlab vs a hand-written loop: samples/s, start-up, memory (ARGS="--data-dir ../shared/data")
+	$(PYTHON) bench/bench.py $(ARGS)
+
 typecheck:  ## mypy over the package
 	$(PYTHON) -m mypy
 
