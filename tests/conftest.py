@@ -15,7 +15,13 @@ import torch
 from omegaconf import DictConfig
 
 from litlab.config import compose_config, register_resolvers
-from litlab.data.synthetic import write_mnist
+from litlab.data.synthetic import (
+    write_apparel,
+    write_boston,
+    write_cifar10,
+    write_iceberg,
+    write_mnist,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
@@ -33,6 +39,10 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("data")
     write_mnist(root, "MNIST", train=1000, test=300, seed=1)
     write_mnist(root, "FashionMNIST", train=600, test=200, seed=2, gzip=True)
+    write_cifar10(root, batches=(40,) * 5, test=60, seed=3)
+    write_boston(root, rows=150, seed=4)
+    write_apparel(root, per_folder=4, seed=5)
+    write_iceberg(root, records=60, seed=6)
     return root
 
 

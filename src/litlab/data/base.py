@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 TargetKind = Literal["classification", "binary", "regression", "multilabel"]
 Split = tuple[Tensor, Tensor]
 OFFLINE_HINT = "`python src/train.py data=digits` trains on a dataset that needs no download."
+# The targets each task relies on: dtype and number of dimensions, (N,) or (N, T / L).
+TARGET_LAYOUT: dict[str, tuple[torch.dtype, int]] = {
+    "classification": (torch.int64, 1),
+    "binary": (torch.float32, 1),
+    "regression": (torch.float32, 2),
+    "multilabel": (torch.float32, 2),
+}
 
 
 class TensorDataModule(L.LightningDataModule):
@@ -37,7 +44,8 @@ class TensorDataModule(L.LightningDataModule):
         data_dir: the data root; each dataset lives in its own distribution's layout below it.
         input_shape: the shape of one input as the config declares it; checked against the files.
         target_kind: the kind of target the files hold, which decides the task.
-        class_names: one name per class (classification) or label (multilabel).
+        class_names: one name per class (classification), label (multilabel) or target
+            column (regression).
         batch_size: training batch size (per device under DDP).
         eval_batch_size: validation/test batch size; defaults to `batch_size`.
         val_split: fraction of the training data held out for validation.
@@ -48,7 +56,7 @@ class TensorDataModule(L.LightningDataModule):
         seed: seeds the splits and the per-epoch shuffling.
         folds, fold: K-fold mode: validation is fold `fold` of `folds` of the training data.
         cache_dir: where decoded tensors are cached (None: no cache).
-        augment: a module applied to float training batches on their device.
+        augment: a module applied to float training batches on their device (images only).
         download: fetch missing files where the dataset has a public home.
     """
 
@@ -82,6 +90,11 @@ class TensorDataModule(L.LightningDataModule):
             )
         if batch_size < 1:
             raise ConfigError(f"data.batch_size={batch_size} must be at least 1.")
+        if augment is not None and len(input_shape) != 3:
+            raise ConfigError(
+                f"{self.name}: augmentation works on images (channels, height, width) but the "
+                f"inputs have shape {list(input_shape)}; use augment=none."
+            )
         self.data_dir = Path(data_dir)
         self.input_shape = tuple(input_shape)
         self.target_kind = target_kind
@@ -225,16 +238,24 @@ class TensorDataModule(L.LightningDataModule):
                 f"declares data.input_shape={list(self.input_shape)}; make them agree."
             )
         y = torch.cat([tensors[k] for k in ("train_y", "val_y", "test_y") if k in tensors])
+        dtype, ndim = TARGET_LAYOUT[self.target_kind]
+        if y.dtype != dtype or y.ndim != ndim:  # a reader's bug, caught before any task sees it
+            raise TypeError(
+                f"{self.name}: decode() gave {y.dtype} targets of {y.ndim} dims; "
+                f"{self.target_kind} targets are {dtype} with {ndim} dims."
+            )
         names = self.class_names or []
+        if self.target_kind == "classification" and len(y) and int(y.min()) < 0:
+            raise DataError(f"{self.name}: the files hold a negative class label {int(y.min())}.")
         if self.target_kind == "classification" and len(y) and int(y.max()) >= len(names):
             raise ConfigError(
                 f"{self.name}: labels go up to {int(y.max())} but data.class_names has "
                 f"{len(names)} names; give one name per class."
             )
-        if self.target_kind == "multilabel" and y.shape[1:] != (len(names),):
+        if self.target_kind in ("multilabel", "regression") and y.shape[1:] != (len(names),):
             raise ConfigError(
-                f"{self.name}: the targets have {list(y.shape[1:])} labels but data.class_names "
-                f"has {len(names)} names; give one name per label."
+                f"{self.name}: the targets have {y.shape[1]} columns but data.class_names "
+                f"has {len(names)} names; give one name per {self.target_kind} target."
             )
 
     def _loader(self, split: str, batch_size: int, *, shuffle: bool) -> TensorLoader:

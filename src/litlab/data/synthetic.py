@@ -5,6 +5,9 @@ Images of class k carry a bright square at a class-specific place over random no
 small model learns them quickly but not trivially.
 """
 
+import json
+import pickle
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +61,168 @@ def write_mnist(
                 Path(f"{path}.gz").write_bytes(gz.compress(path.read_bytes()))
                 path.unlink()
     return raw
+
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                   "ship", "truck")  # fmt: skip
+
+
+def write_cifar10(
+    data_dir: Path, *, batches: Sequence[int] = (40,) * 5, test: int = 60, seed: int = 0
+) -> Path:
+    """Write `<data_dir>/cifar-10-batches-py/` pickle batches (any sizes); return that folder.
+
+    Keys and types as in the release re-pickled by Python 3: bytes keys, `data` a uint8 array
+    (N, 3072) of 1024 red, 1024 green, then 1024 blue values per row, `labels` a list of ints.
+    """
+    rng = np.random.default_rng(seed)
+    folder = Path(data_dir) / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"data_batch_{i + 1}" for i in range(len(batches))] + ["test_batch"]
+    for name, count in zip(names, [*batches, test], strict=True):
+        labels = rng.integers(0, 10, size=count)
+        images = class_patterns(labels, (3, 32, 32), rng)
+        batch = {
+            b"batch_label": name.encode(),
+            b"labels": labels.tolist(),
+            b"data": images.reshape(count, -1),
+            b"filenames": [f"{name}_{i:05d}.png".encode() for i in range(count)],
+        }
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    meta = {
+        b"num_cases_per_batch": max(batches),
+        b"num_vis": 3072,
+        b"label_names": [name.encode() for name in CIFAR10_CLASSES],
+    }
+    (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))
+    return folder
+
+
+BOSTON_HEADER = "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
+
+
+def write_boston(data_dir: Path, *, rows: int = 150, seed: int = 0, noise: float = 1.0) -> Path:
+    """Write `<data_dir>/boston/boston_housing.csv`; return the file.
+
+    Features in the real columns' rough units; MEDV = 22 + 6 z(RM) - 5 z(LSTAT) - 2 z(CRIM)
+    + noise, where z() is the feature standardised by its generating mean and spread.
+    """
+    rng = np.random.default_rng(seed)
+    centre = np.array([3.6, 11, 11, 0, 0.55, 6.3, 69, 3.8, 9.5, 408, 18.5, 357, 12.7])
+    spread = np.array([8.6, 23, 6.9, 1, 0.12, 0.7, 28, 2.1, 8.7, 169, 2.2, 91, 7.1])
+    z = rng.standard_normal((rows, len(centre)))
+    features = centre + spread * z
+    features[:, 3] = (z[:, 3] > 1).astype(float)  # CHAS is a 0/1 dummy
+    medv = 22 + 6 * z[:, 5] - 5 * z[:, 12] - 2 * z[:, 0] + rng.normal(0, noise, rows)
+    path = Path(data_dir) / "boston" / "boston_housing.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savetxt(
+        path,
+        np.column_stack([features, medv]),
+        fmt="%.5g",
+        delimiter=",",
+        header=BOSTON_HEADER,
+        comments="",
+    )
+    return path
+
+
+APPAREL_COLORS = ("black", "blue", "brown", "green", "red", "white")
+APPAREL_ITEMS = ("dress", "shirt", "pants", "shorts", "shoes")
+_RGB = {
+    "black": (20, 20, 20),
+    "blue": (30, 60, 200),
+    "brown": (120, 70, 30),
+    "green": (30, 160, 50),
+    "red": (210, 30, 30),
+    "white": (235, 235, 235),
+}
+
+
+def write_apparel(data_dir: Path, *, per_folder: int = 4, seed: int = 0, csvs: bool = True) -> Path:
+    """Write the apparel layout under `<data_dir>/apparel/`; return that folder.
+
+    `clothes_dataset/<color>_<item>/*.jpg`: JPEGs of varied sizes, each its colour with noise
+    plus a grey bar whose height encodes the item. If `csvs`, the split CSVs (60/20/20) in both
+    published forms, paths with Windows separators: `csv_data/nocolorinfo/{train,val,test}.csv`
+    (labels 0.0/1.0) and `csv_data/colorinfo/*_color.csv` (0/1 and a colour index).
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    root = Path(data_dir) / "apparel"
+    labels = [*APPAREL_COLORS, *APPAREL_ITEMS]
+    rows = []
+    for color in APPAREL_COLORS:
+        for item_index, item in enumerate(APPAREL_ITEMS):
+            folder = root / "clothes_dataset" / f"{color}_{item}"
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(per_folder):
+                height, width = rng.integers(24, 64, size=2)
+                pixels = np.array(_RGB[color]) + rng.normal(0, 12, (height, width, 3))
+                top = int(height * item_index / len(APPAREL_ITEMS))
+                pixels[top : top + height // len(APPAREL_ITEMS), :] = 128
+                name = f"{color}{item}{i:03d}.jpg"
+                image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+                image.save(folder / name, quality=92)
+                row = [float(label in (color, item)) for label in labels]
+                rows.append((f"./clothes_dataset\\{color}_{item}\\{name}", row, color))
+    if csvs:
+        order = rng.permutation(len(rows))
+        cut = np.array([0.6, 0.8]) * len(rows)
+        parts = np.split(order, cut.astype(int))
+        for split, part in zip(("train", "val", "test"), parts, strict=True):
+            chosen = [rows[i] for i in part]
+            nocolor = [(path, [f"{v:.1f}" for v in row]) for path, row, _ in chosen]
+            color = [
+                (path, [f"{v:.0f}" for v in row] + [str(APPAREL_COLORS.index(c))])
+                for path, row, c in chosen
+            ]
+            csv_dir = root / "csv_data"
+            _write_apparel_csv(csv_dir / "nocolorinfo" / f"{split}.csv", labels, nocolor)
+            _write_apparel_csv(
+                csv_dir / "colorinfo" / f"{split}_color.csv", [*labels, "color"], color
+            )
+    return root
+
+
+def _write_apparel_csv(path: Path, columns: list[str], rows: list[tuple[str, list[str]]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(["image", *columns])] + [",".join([p, *values]) for p, values in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_iceberg(data_dir: Path, *, records: int = 60, seed: int = 0, na_every: int = 4) -> Path:
+    """Write `<data_dir>/iceberg/train.json` in Kaggle's layout; return the file.
+
+    Bands are dB noise around -22 (band_2 around -28); a ship is a bright thin streak, an
+    iceberg a dimmer round blob. Every `na_every`-th record has `inc_angle` "na".
+    """
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:75, :75]
+    entries = []
+    for index in range(records):
+        is_iceberg = int(rng.integers(0, 2))
+        cy, cx = rng.integers(25, 50, size=2)
+        if is_iceberg:
+            target = 8.0 * (((yy - cy) ** 2 + (xx - cx) ** 2) < 36)
+        else:
+            target = 16.0 * ((abs(yy - cy) < 2) & (abs(xx - cx) < 10))
+        bands = [
+            rng.normal(mean, 2.0, (75, 75)) + target * gain
+            for mean, gain in ((-22.0, 1.0), (-28.0, 0.6))
+        ]
+        angle = "na" if index % na_every == na_every - 1 else round(float(rng.uniform(30, 45)), 4)
+        entries.append(
+            {
+                "id": f"{index:08x}",
+                "band_1": np.round(bands[0], 2).ravel().tolist(),
+                "band_2": np.round(bands[1], 2).ravel().tolist(),
+                "inc_angle": angle,
+                "is_iceberg": is_iceberg,
+            }
+        )
+    path = Path(data_dir) / "iceberg" / "train.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entries))
+    return path

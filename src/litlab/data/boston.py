@@ -1,0 +1,90 @@
+"""Boston housing: a CSV with a header, `<data_dir>/boston/boston_housing.csv`."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from litlab.data.base import TensorDataModule
+from litlab.errors import ConfigError, DataError
+
+FILE = Path("boston") / "boston_housing.csv"
+
+
+class BostonDataModule(TensorDataModule):
+    """506 suburbs of Boston: 13 features -> median home value MEDV (in $1000s).
+
+    The file ships no test set: `test_split` of the rows is held out with the seed.
+
+    Args:
+        targets: the target columns, in order (float32 (N, T)).
+        features: the feature columns, in order; None: every column that is not a target.
+        **kwargs: the `TensorDataModule` options.
+    """
+
+    name = "Boston housing"
+    how_to_get = (
+        "Place the CSV (header CRIM,...,LSTAT,MEDV; e.g. the one scikit-learn 1.1 shipped as "
+        "boston_house_prices.csv, without its first line) at that path."
+    )
+
+    def __init__(
+        self,
+        *,
+        targets: Sequence[str] = ("MEDV",),
+        features: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for key, value in (("targets", targets), ("features", features)):
+            if isinstance(value, str):
+                raise ConfigError(f"data.{key}={value} must be a list: data.{key}=[{value}].")
+        super().__init__(**kwargs)
+        self.targets = list(targets)
+        self.features = list(features) if features is not None else None
+
+    def sources(self) -> list[Path]:
+        path = self.data_dir / FILE
+        if not path.is_file():
+            raise self.missing(path.parent, [path.name])
+        return [path]
+
+    def decode_options(self) -> dict[str, object]:
+        return {"targets": self.targets, "features": self.features}
+
+    def decode(self) -> dict[str, Tensor]:
+        import pandas as pd
+
+        (path,) = self.sources()
+        try:
+            frame = pd.read_csv(path)
+        except (OSError, ValueError) as err:  # pandas' ParserError is a ValueError
+            raise DataError(f"{path}: cannot read this CSV ({err}).") from err
+        features = self.features or [c for c in frame.columns if c not in self.targets]
+        absent = [c for c in [*self.targets, *features] if c not in frame.columns]
+        if absent:
+            raise DataError(
+                f"{path}: no column {', '.join(absent)}; the header has "
+                f"{', '.join(map(str, frame.columns))}. Fix data.targets / data.features."
+            )
+        return {
+            "train_x": _numeric(frame, features, path),
+            "train_y": _numeric(frame, self.targets, path),
+        }
+
+
+def _numeric(frame: Any, columns: list[str], path: Path) -> Tensor:
+    """The columns as float32 (N, len(columns)); any blank or non-number is an error."""
+    import pandas as pd
+
+    values = frame[columns].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna().any()
+    if bad.any():
+        rows = int(values.isna().any(axis=1).sum())
+        raise DataError(
+            f"{path}: {rows} rows have a blank or non-numeric value in "
+            f"{', '.join(bad[bad].index)}; fix or remove those rows."
+        )
+    return torch.from_numpy(values.to_numpy(dtype=np.float32, copy=True))
