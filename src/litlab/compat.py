@@ -5,6 +5,7 @@ from omegaconf import DictConfig
 
 from litlab.config import hydra_choices
 from litlab.errors import ConfigError
+from litlab.tasks.base import check_num_outputs
 
 
 def check_compatible(cfg: DictConfig) -> None:
@@ -14,11 +15,12 @@ def check_compatible(cfg: DictConfig) -> None:
     task = choices.get("task", str(cfg.task._target_))
     model = choices.get("model", str(cfg.model._target_))
     data_kind = cfg.data.target_kind
-    task_kind = get_class(cfg.task._target_).target_kind
-    if task_kind != data_kind:
+    task_class = get_class(cfg.task._target_)
+    if task_class.target_kind != data_kind:
         raise ConfigError(
-            f"task={task} trains on {task_kind} targets but data={data} holds {data_kind} "
-            f"targets; use task={data_kind} (data={data} chooses it when task is not given)."
+            f"task={task} trains on {task_class.target_kind} targets but data={data} holds "
+            f"{data_kind} targets; use task={data_kind} (data={data} chooses it when task is "
+            "not given)."
         )
     needs = getattr(get_class(cfg.model._target_), "input_ndim", None)
     shape = list(cfg.data.input_shape)
@@ -26,4 +28,12 @@ def check_compatible(cfg: DictConfig) -> None:
         raise ConfigError(
             f"model={model} needs image inputs (channels, height, width) but data={data} "
             f"gives inputs of shape {shape}; use model=mlp for tabular data."
+        )
+    check_num_outputs(task_class, cfg.task.num_outputs, cfg.task.class_names)
+    head = cfg.model.get("num_outputs")
+    if head is not None and head != cfg.task.num_outputs:
+        raise ConfigError(
+            f"model.num_outputs={head} but task={task} on data={data} needs "
+            f"{cfg.task.num_outputs} outputs; leave model.num_outputs to the task (train.yaml "
+            "sets it to ${task.num_outputs})."
         )

@@ -1,8 +1,10 @@
 """The base LightningModule: the step loop, logging, scaling and optimisers of every task.
 
-A task subclass chooses its loss, its metrics and how raw outputs become predictions; it
-never re-implements the loop. Metric names are `<stage>/<name>`: `train/loss`, `val/acc`,
-`test/f1_macro`, and `val/<main metric>_best` for the best validation value so far.
+A task subclass chooses its loss, its metrics, its test report and how raw outputs become
+predictions; it never re-implements the loop. Metric names are `<stage>/<name>`: `train/loss`,
+`val/acc`, `test/f1_macro`, and `val/<main metric>_best` for the best validation value so far.
+Metrics are updated per step on the device and computed once per epoch (synced over DDP ranks
+by torchmetrics), so no step waits for the host.
 """
 
 from collections.abc import Callable, Sequence
@@ -16,6 +18,7 @@ from torchmetrics import MaxMetric, MetricCollection, MinMetric
 
 from litlab.data.scaling import ChannelScaler
 from litlab.errors import ConfigError
+from litlab.tasks.report import Report
 
 OptimizerFactory = Callable[..., Optimizer]
 SchedulerFactory = Callable[..., dict[str, Any]]
@@ -29,7 +32,8 @@ class BaseTask(L.LightningModule):
         optimizer: a partial optimizer, completed with the parameters.
         scheduler: a litlab schedule factory (see `litlab.tasks.schedules`) or None.
         input_shape: the shape of one input, (C, H, W) or (F,).
-        num_outputs: the number of outputs the net must give.
+        num_outputs: the number of outputs the net must give (see `outputs_for`).
+        class_names: the names of the classes, labels or target columns, in target order.
     """
 
     target_kind: ClassVar[str]
@@ -44,8 +48,11 @@ class BaseTask(L.LightningModule):
         *,
         input_shape: Sequence[int],
         num_outputs: int,
+        class_names: Sequence[str],
     ) -> None:
         super().__init__()
+        check_num_outputs(type(self), num_outputs, class_names)
+        self.class_names = [str(name) for name in class_names]
         self.net = net
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
@@ -59,10 +66,25 @@ class BaseTask(L.LightningModule):
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
         self.val_best = MaxMetric() if self.main_mode == "max" else MinMetric()
+        self.report_metrics = self.build_report_metrics()
+        self.test_report: Report | None = None  # set at the end of each test epoch
 
     # -- what a task provides ---------------------------------------------------------------
 
+    @classmethod
+    def outputs_for(cls, class_names: Sequence[str]) -> int:
+        """The number of net outputs for these classes / labels / targets: one per name."""
+        return len(class_names)
+
     def build_metrics(self) -> MetricCollection:
+        raise NotImplementedError
+
+    def build_report_metrics(self) -> MetricCollection:
+        """Test-only metrics the report is made from (confusion matrix, per-label counts)."""
+        raise NotImplementedError
+
+    def build_report(self, stats: dict[str, Tensor]) -> Report:
+        """The test report from the computed `build_report_metrics` values."""
         raise NotImplementedError
 
     def loss(self, output: Tensor, target: Tensor) -> Tensor:
@@ -92,16 +114,20 @@ class BaseTask(L.LightningModule):
         self._step(batch, "val", self.val_metrics)
 
     def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
-        self._step(batch, "test", self.test_metrics)
+        self._step(batch, "test", self.test_metrics, self.report_metrics)
 
     def predict_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self.predict_outputs(self(batch[0]))
 
-    def _step(self, batch: tuple[Tensor, Tensor], stage: str, metrics: MetricCollection) -> Tensor:
+    def _step(
+        self, batch: tuple[Tensor, Tensor], stage: str, *collections: MetricCollection
+    ) -> Tensor:
         x, target = batch
         output = self(x)
         loss = self.loss(output, target)
-        metrics.update(*self.metric_inputs(output.detach(), target))
+        preds, metric_target = self.metric_inputs(output.detach(), target)
+        for metrics in collections:
+            metrics.update(preds, metric_target)
         self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, prog_bar=True,
                  batch_size=len(x), sync_dist=True)  # fmt: skip
         return loss
@@ -118,6 +144,9 @@ class BaseTask(L.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch_metrics(self.test_metrics)
+        stats = self.report_metrics.compute()  # every rank takes part in the sync
+        self.report_metrics.reset()
+        self.test_report = self.build_report(stats)
 
     def _log_epoch_metrics(self, metrics: MetricCollection) -> dict[str, Tensor]:
         """Compute (synced across DDP ranks by torchmetrics), log and reset once per epoch."""
@@ -151,3 +180,14 @@ class BaseTask(L.LightningModule):
                 f"The net gives outputs of shape {list(shape[1:])} per input but this task needs "
                 f"{self.num_outputs}; leave model.num_outputs to the task (its default) or fix it."
             )
+
+
+def check_num_outputs(task: type[BaseTask], num_outputs: int, class_names: Sequence[str]) -> None:
+    """Raise ConfigError unless `num_outputs` is what `task` needs for `class_names`."""
+    needed = task.outputs_for(class_names)
+    if num_outputs != needed:
+        raise ConfigError(
+            f"task.num_outputs={num_outputs} does not fit: {task.target_kind} on the "
+            f"{len(class_names)} names of data.class_names needs num_outputs={needed}. Leave "
+            "task.num_outputs to the task config, which derives it from the data."
+        )

@@ -5,14 +5,19 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+from torchmetrics.classification import (
+    MulticlassAccuracy,
+    MulticlassConfusionMatrix,
+    MulticlassF1Score,
+)
 
-from litlab.errors import ConfigError
 from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.report import Report, confusion_report
 
 
 class ClassificationTask(BaseTask):
-    """K-class classification; metrics `acc` (micro) and `f1_macro`.
+    """K-class classification; metrics `acc` (micro) and `f1_macro`; a per-class report and
+    confusion matrix at test.
 
     Args:
         class_names: one name per class, in label order.
@@ -34,14 +39,15 @@ class ClassificationTask(BaseTask):
         class_names: Sequence[str],
         label_smoothing: float = 0.0,
     ) -> None:
-        if len(class_names) != num_outputs:
-            raise ConfigError(
-                f"task.class_names has {len(class_names)} names for {num_outputs} classes."
-            )
-        self.class_names = list(class_names)
         self.label_smoothing = label_smoothing
-        super().__init__(net, optimizer, scheduler, input_shape=input_shape,
-                         num_outputs=num_outputs)  # fmt: skip
+        super().__init__(
+            net,
+            optimizer,
+            scheduler,
+            input_shape=input_shape,
+            num_outputs=num_outputs,
+            class_names=class_names,
+        )
 
     def build_metrics(self) -> MetricCollection:
         classes = self.num_outputs
@@ -51,6 +57,14 @@ class ClassificationTask(BaseTask):
                 "f1_macro": MulticlassF1Score(classes, average="macro", validate_args=False),
             }
         )
+
+    def build_report_metrics(self) -> MetricCollection:
+        return MetricCollection(
+            {"confmat": MulticlassConfusionMatrix(self.num_outputs, validate_args=False)}
+        )
+
+    def build_report(self, stats: dict[str, Tensor]) -> Report:
+        return confusion_report(stats["confmat"], self.class_names)
 
     def loss(self, output: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(output, target, label_smoothing=self.label_smoothing)

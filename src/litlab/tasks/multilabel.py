@@ -1,0 +1,87 @@
+"""Multi-label classification: one sigmoid + binary cross-entropy per label."""
+
+from collections.abc import Sequence
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchmetrics import MetricCollection
+from torchmetrics.classification import (
+    MultilabelAccuracy,
+    MultilabelExactMatch,
+    MultilabelF1Score,
+    MultilabelStatScores,
+)
+
+from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.report import Report, label_report
+
+
+class MultilabelTask(BaseTask):
+    """L independent yes/no labels; metrics `f1_macro`, `f1_micro`, `exact_match` and `acc`.
+
+    `acc` is Keras' binary accuracy over every (sample, label) pair; it flatters sparse
+    labels (predicting nothing scores the fraction of zeros), so the main metric is
+    `f1_macro`. The test report gives precision, recall and F1 per label.
+
+    Args:
+        class_names: one name per label, in target column order.
+        threshold: probability above which a label is predicted.
+    """
+
+    target_kind = "multilabel"
+    main_metric = "f1_macro"
+    main_mode = "max"
+
+    def __init__(
+        self,
+        net: nn.Module,
+        optimizer: OptimizerFactory,
+        scheduler: SchedulerFactory | None = None,
+        *,
+        input_shape: Sequence[int],
+        num_outputs: int,
+        class_names: Sequence[str],
+        threshold: float = 0.5,
+    ) -> None:
+        self.threshold = threshold
+        super().__init__(
+            net,
+            optimizer,
+            scheduler,
+            input_shape=input_shape,
+            num_outputs=num_outputs,
+            class_names=class_names,
+        )
+
+    def build_metrics(self) -> MetricCollection:
+        labels, threshold = self.num_outputs, self.threshold
+        return MetricCollection(
+            {
+                "acc": MultilabelAccuracy(labels, threshold, average="micro", validate_args=False),
+                "f1_macro": MultilabelF1Score(
+                    labels, threshold, average="macro", validate_args=False
+                ),
+                "f1_micro": MultilabelF1Score(
+                    labels, threshold, average="micro", validate_args=False
+                ),
+                "exact_match": MultilabelExactMatch(labels, threshold, validate_args=False),
+            }
+        )
+
+    def build_report_metrics(self) -> MetricCollection:
+        stats = MultilabelStatScores(
+            self.num_outputs, self.threshold, average="none", validate_args=False
+        )
+        return MetricCollection({"stats": stats})
+
+    def build_report(self, stats: dict[str, Tensor]) -> Report:
+        return label_report(stats["stats"], self.class_names)
+
+    def loss(self, output: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(output, target)
+
+    def metric_inputs(self, output: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        return output.sigmoid(), target.long()  # probabilities, as in BinaryTask
+
+    def predict_outputs(self, output: Tensor) -> Tensor:
+        return output.sigmoid()

@@ -1,0 +1,83 @@
+"""Regression: MSE on standardised targets; MAE and RMSE in the targets' own units."""
+
+from collections.abc import Sequence
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchmetrics import MetricCollection
+from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
+
+from litlab.data.scaling import ChannelScaler
+from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.report import Report
+
+
+class RegressionTask(BaseTask):
+    """T real-valued targets; metrics `mae` and `rmse` over all targets, in original units.
+
+    The net predicts targets scaled by the training split's statistics (the data's
+    `target_scaling`; identity when it is `none`); the scaler lives in this task's weights, so
+    evaluation and prediction undo exactly what training applied.
+
+    Args:
+        class_names: one name per target column.
+    """
+
+    target_kind = "regression"
+    main_metric = "mae"
+    main_mode = "min"
+
+    def __init__(
+        self,
+        net: nn.Module,
+        optimizer: OptimizerFactory,
+        scheduler: SchedulerFactory | None = None,
+        *,
+        input_shape: Sequence[int],
+        num_outputs: int,
+        class_names: Sequence[str],
+    ) -> None:
+        super().__init__(
+            net,
+            optimizer,
+            scheduler,
+            input_shape=input_shape,
+            num_outputs=num_outputs,
+            class_names=class_names,
+        )
+        self.target_scaler = ChannelScaler(num_outputs)
+
+    def setup(self, stage: str) -> None:
+        super().setup(stage)
+        if stage == "fit":  # as the input scaler: a restored checkpoint overwrites these
+            self.target_scaler.set_stats(*self.trainer.datamodule.target_stats())
+
+    def build_metrics(self) -> MetricCollection:
+        return MetricCollection(
+            {"mae": MeanAbsoluteError(), "rmse": MeanSquaredError(squared=False)}
+        )
+
+    def build_report_metrics(self) -> MetricCollection:
+        targets = self.num_outputs
+        return MetricCollection(
+            {
+                "mae": MeanAbsoluteError(num_outputs=targets),
+                "rmse": MeanSquaredError(squared=False, num_outputs=targets),
+                "r2": R2Score(multioutput="raw_values"),
+            }
+        )
+
+    def build_report(self, stats: dict[str, Tensor]) -> Report:
+        columns = ["mae", "rmse", "r2"]
+        values = {k: stats[k].reshape(-1).tolist() for k in columns}  # (T,) each
+        rows = {name: {k: values[k][i] for k in columns} for i, name in enumerate(self.class_names)}
+        return Report(columns, rows)
+
+    def loss(self, output: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(output, self.target_scaler(target))
+
+    def metric_inputs(self, output: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        return self.predict_outputs(output), target
+
+    def predict_outputs(self, output: Tensor) -> Tensor:
+        return self.target_scaler.inverse(output)
