@@ -1,5 +1,5 @@
 """One training run, top to bottom: seed -> data -> task -> callbacks/loggers -> trainer ->
-fit -> test on the best weights -> metrics.json."""
+fit -> test on the best weights -> metrics.json (with the best epoch and its value)."""
 
 import logging
 import os
@@ -8,6 +8,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig
 
 from litlab.compat import check_compatible
@@ -39,6 +40,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
         metrics |= {k: as_float(v) for k, v in trainer.callback_metrics.items()}
         metrics["epochs"] = trainer.current_epoch
+        metrics |= best_of_fit(trainer)
     if cfg.test:
         ckpt_path = checkpoint_to_test(cfg, trainer)
         results = trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
@@ -87,6 +89,21 @@ def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:
         return None
     log.info("Testing the best checkpoint %s", best)
     return best
+
+
+def best_of_fit(trainer: L.Trainer) -> dict[str, float]:
+    """`best_epoch` (from 1, as `epochs` counts) and `<monitor>_best` of the best checkpoint."""
+    callback = trainer.checkpoint_callback
+    if not isinstance(callback, ModelCheckpoint) or not callback.best_model_path:
+        return {}
+    # mmap: only the small "epoch" entry is read from the file.
+    checkpoint = torch.load(
+        callback.best_model_path, map_location="cpu", mmap=True, weights_only=True
+    )
+    return {
+        "best_epoch": checkpoint["epoch"] + 1,
+        f"{callback.monitor}_best": as_float(callback.best_model_score),
+    }
 
 
 def set_threads(threads: int | None, *, processes: int) -> None:
