@@ -9,7 +9,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from litlab.errors import ConfigError
+from litlab.errors import ConfigError, LitlabError
 
 ALLOWED_PREFIXES = ("litlab.", "torch.", "lightning.", "torchmetrics.", "kornia.")
 
@@ -36,11 +36,24 @@ def check_targets(cfg: DictConfig | ListConfig) -> None:
 
 
 def instantiate(cfg: DictConfig, **kwargs: Any) -> Any:
-    """Instantiate `cfg` (a node with `_target_`) after checking its targets."""
+    """Instantiate `cfg` (a node with `_target_`) after checking its targets.
+
+    A user error (LitlabError) raised by a constructor comes out as itself, not wrapped in
+    Hydra's InstantiationException, so the entry point shows its one message.
+    """
+    from hydra.errors import InstantiationException
     from hydra.utils import instantiate as hydra_instantiate
 
     check_targets(cfg)
-    return hydra_instantiate(cfg, **kwargs)
+    try:
+        return hydra_instantiate(cfg, **kwargs)
+    except InstantiationException as err:
+        cause = err.__cause__
+        while isinstance(cause, InstantiationException):  # nested `_target_` nodes
+            cause = cause.__cause__
+        if isinstance(cause, LitlabError):
+            raise cause from None
+        raise
 
 
 def instantiate_group(cfg: DictConfig | None) -> list[Any]:

@@ -1,0 +1,148 @@
+"""Each task's loss, metrics and test report on hand-computed cases, through Lightning's loop."""
+
+import math
+
+import pytest
+import torch
+from sklearn.metrics import classification_report
+
+from litlab.tasks.binary import BinaryTask
+from litlab.tasks.classification import ClassificationTask
+from litlab.tasks.multilabel import MultilabelTask
+from litlab.tasks.regression import RegressionTask
+from tests.tiny import known_run, quiet_trainer
+
+LN3 = math.log(3.0)
+
+
+def _test(task, data) -> dict[str, float]:
+    (results,) = quiet_trainer().test(task, datamodule=data, verbose=False)
+    return results
+
+
+def _sklearn_rows(report: dict) -> dict:
+    """sklearn's output_dict with our key names (f1-score -> f1)."""
+    return {
+        name: {("f1" if k == "f1-score" else k): v for k, v in row.items()}
+        for name, row in report.items()
+        if isinstance(row, dict)
+    }
+
+
+def test_classification_loss_metrics_and_report():
+    targets = torch.tensor([0, 1, 1, 2, 2, 0])
+    predicted = torch.tensor([0, 0, 1, 2, 2, 2])
+    # The predicted class gets logit ln 3, the others 0: probabilities 3/5 and 1/5 each.
+    logits = torch.nn.functional.one_hot(predicted, 3) * LN3
+    task, data = known_run(ClassificationTask, logits, targets, ["a", "b", "c"])
+    results = _test(task, data)
+
+    assert set(results) == {"test/loss", "test/acc", "test/f1_macro"}
+    assert results["test/loss"] == pytest.approx((4 * math.log(5 / 3) + 2 * math.log(5)) / 6)
+    assert results["test/acc"] == pytest.approx(4 / 6)
+    # F1 per class: a 1/2, b 2/3, c 4/5.
+    assert results["test/f1_macro"] == pytest.approx((1 / 2 + 2 / 3 + 4 / 5) / 3)
+
+    report = task.test_report
+    assert report.confusion_matrix == [[1, 0, 1], [1, 1, 0], [0, 0, 2]]
+    expected = _sklearn_rows(
+        classification_report(targets, predicted, target_names=["a", "b", "c"],
+                              output_dict=True, zero_division=0)
+    )  # fmt: skip
+    for name in ("a", "b", "c", "macro avg", "weighted avg"):
+        row = report.rows.get(name) or report.summary[name]
+        assert row == pytest.approx(expected[name]), name
+    assert report.summary["accuracy"] == {"f1": pytest.approx(4 / 6), "support": 6}
+
+
+def test_binary_loss_metrics_and_report():
+    logits = torch.tensor([[2.0], [-1.0], [0.5], [-3.0]])
+    targets = torch.tensor([1.0, 0.0, 0.0, 1.0])  # predictions at 0.5: 1, 0, 1, 0
+    task, data = known_run(BinaryTask, logits, targets, ["ship", "iceberg"])
+    results = _test(task, data)
+
+    assert set(results) == {"test/loss", "test/acc", "test/f1", "test/auroc"}
+    expected_loss = (
+        math.log(1 + math.exp(-2)) + math.log(1 + math.exp(-1))
+        + math.log(1 + math.exp(0.5)) + math.log(1 + math.exp(3))
+    ) / 4  # fmt: skip
+    assert results["test/loss"] == pytest.approx(expected_loss)
+    assert results["test/acc"] == pytest.approx(0.5)
+    assert results["test/f1"] == pytest.approx(0.5)  # tp 1, fp 1, fn 1
+    # Positive-negative pairs ranked right: (2 > 0.5), (2 > -1); wrong: -3 below both.
+    assert results["test/auroc"] == pytest.approx(0.5)
+    assert task.test_report.confusion_matrix == [[1, 1], [1, 1]]
+    assert list(task.test_report.rows) == ["ship", "iceberg"]
+
+
+def test_binary_metrics_read_outputs_as_logits_even_when_they_lie_in_0_1():
+    # sigmoid(0.1) > 0.5: every sample is predicted positive. Read as probabilities, these
+    # numbers would give predictions 0, 1, 0, 1 and accuracy 0.25.
+    logits = torch.tensor([[0.2], [0.9], [0.1], [0.6]])
+    task, data = known_run(BinaryTask, logits, torch.tensor([1.0, 1.0, 1.0, 0.0]), ["n", "p"])
+    assert _test(task, data)["test/acc"] == pytest.approx(0.75)
+
+
+MULTILABEL_TARGETS = torch.tensor([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]]).float()
+# Logits +-2; sample 2's second label gets logit 0 (probability exactly 0.5).
+MULTILABEL_LOGITS = torch.tensor([[2, -2, 2], [-2, 2, 2], [2, 0, -2], [-2, -2, 2]]).float()
+
+
+def test_multilabel_loss_metrics_and_report():
+    task, data = known_run(MultilabelTask, MULTILABEL_LOGITS, MULTILABEL_TARGETS, ["x", "y", "z"])
+    results = _test(task, data)
+
+    assert set(results) == {
+        "test/loss", "test/acc", "test/f1_macro", "test/f1_micro", "test/exact_match"
+    }  # fmt: skip
+    # Predictions (p > 0.5): one false positive (sample 1, z), one false negative (sample 2, y).
+    entries = [
+        math.log(1 + math.exp(-z if t else z))  # -log sigmoid(z) or -log(1 - sigmoid(z))
+        for z, t in zip(MULTILABEL_LOGITS.flatten().tolist(),
+                        MULTILABEL_TARGETS.flatten().tolist(), strict=True)
+    ]  # fmt: skip
+    assert results["test/loss"] == pytest.approx(sum(entries) / 12)
+    assert results["test/acc"] == pytest.approx(10 / 12)
+    assert results["test/exact_match"] == pytest.approx(2 / 4)
+    assert results["test/f1_macro"] == pytest.approx((1 + 2 / 3 + 4 / 5) / 3)
+    assert results["test/f1_micro"] == pytest.approx(10 / 12)  # tp 5, fp 1, fn 1
+
+    predicted = (MULTILABEL_LOGITS > 0).int()
+    expected = _sklearn_rows(
+        classification_report(MULTILABEL_TARGETS.int(), predicted, target_names=["x", "y", "z"],
+                              output_dict=True, zero_division=0)
+    )  # fmt: skip
+    report = task.test_report
+    for name in ("x", "y", "z", "micro avg", "macro avg", "weighted avg"):
+        row = report.rows.get(name) or report.summary[name]
+        assert row == pytest.approx(expected[name]), name
+    assert report.confusion_matrix is None
+
+
+def test_multilabel_threshold_is_configurable():
+    task, data = known_run(MultilabelTask, MULTILABEL_LOGITS, MULTILABEL_TARGETS, ["x", "y", "z"],
+                           threshold=0.4)  # fmt: skip
+    # At 0.4 the probability 0.5 of sample 2's second label counts: sample 2 is exact too.
+    assert _test(task, data)["test/exact_match"] == pytest.approx(3 / 4)
+
+
+def test_regression_scales_targets_for_the_loss_and_reports_original_units():
+    targets = torch.tensor([[11.0, 1.0], [12.0, 1.0], [10.0, 3.0], [10.0, 5.0]])
+    predictions = torch.tensor([[10.0, 1.0], [12.0, 2.0], [8.0, 3.0], [10.0, 4.0]])
+    shift, scale = torch.tensor([10.0, 0.0]), torch.tensor([2.0, 1.0])
+    task, data = known_run(RegressionTask, (predictions - shift) / scale, targets, ["a", "b"])
+    data._target_stats = (shift, scale)
+    trainer = quiet_trainer(max_epochs=1)
+    trainer.fit(task, datamodule=data)  # fitting sets the target scaler from the data
+    assert torch.equal(task.target_scaler.scale, scale)
+    (results,) = trainer.test(task, datamodule=data, verbose=False)
+
+    assert set(results) == {"test/loss", "test/mae", "test/rmse"}
+    # Errors: a -1, 0, -2, 0 (scaled by 1/2 for the loss); b 0, 1, 0, -1.
+    assert results["test/loss"] == pytest.approx((0.25 + 1 + 1 + 1) / 8)
+    assert results["test/mae"] == pytest.approx(5 / 8)
+    assert results["test/rmse"] == pytest.approx(math.sqrt(7 / 8))
+    rows = task.test_report.rows
+    assert rows["a"] == pytest.approx({"mae": 0.75, "rmse": math.sqrt(5 / 4), "r2": 1 - 5 / 2.75})
+    assert rows["b"] == pytest.approx({"mae": 0.5, "rmse": math.sqrt(2 / 4), "r2": 1 - 2 / 11})
+    assert torch.allclose(task.predict_outputs((predictions - shift) / scale), predictions)
