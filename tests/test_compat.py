@@ -8,7 +8,7 @@ from litlab.errors import ConfigError
 from litlab.run import train
 
 CASES = {
-    "cnn on tabular data": (["data=boston", "model=cnn"], "model=cnn needs image inputs.*use model=mlp"),
+    "cnn on tabular data": (["data=boston", "model=cnn"], "model=cnn needs image.*model=mlp"),
     "vgg on tabular data": (["data=boston", "model=vgg"], "model=vgg needs image inputs"),
     "resnet on tabular data": (["data=boston", "model=resnet"], "model=resnet needs image inputs"),
     "classification on multilabel targets": (
