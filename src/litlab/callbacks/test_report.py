@@ -16,7 +16,7 @@ from litlab.tasks.base import BaseTask
 log = logging.getLogger(__name__)
 
 
-class TestReport(L.Callback):
+class WriteTestReport(L.Callback):
     """Write the task's test report into `dirpath` and to every active logger.
 
     `report.txt` (sklearn-style table, confusion matrix), `report.json` (the same numbers and
