@@ -5,7 +5,7 @@ from omegaconf import DictConfig
 
 from litlab.config import hydra_choices
 from litlab.errors import ConfigError
-from litlab.tasks.base import check_num_outputs
+from litlab.tasks.base import BaseTask, check_num_outputs
 
 
 def check_compatible(cfg: DictConfig) -> None:
@@ -15,7 +15,7 @@ def check_compatible(cfg: DictConfig) -> None:
     task = choices.get("task", str(cfg.task._target_))
     model = choices.get("model", str(cfg.model._target_))
     data_kind = cfg.data.target_kind
-    task_class = get_class(cfg.task._target_)
+    task_class: type[BaseTask] = get_class(cfg.task._target_)
     if task_class.target_kind != data_kind:
         raise ConfigError(
             f"task={task} trains on {task_class.target_kind} targets but data={data} holds "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import OmegaConf
+from omegaconf import DictConfig
 from torch import Tensor, nn
 
 from litlab.data.scaling import ChannelScaler
@@ -66,7 +66,7 @@ def load_model(path: str | Path) -> ExportedModel:
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a litlab weights file ({FORMAT}).")
     model_cfg = content["model"]
-    net = instantiate(OmegaConf.create(model_cfg))
+    net = instantiate(DictConfig(model_cfg))
     targets = model_cfg["num_outputs"] if content["target_kind"] == "regression" else None
     model = ExportedModel(net, model_cfg["input_shape"][0], targets)
     model.load_state_dict(content["state_dict"])

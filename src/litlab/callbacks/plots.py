@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 def learning_curves(history: Sequence[Mapping[str, float]], metrics: Sequence[str]) -> "Figure":
     """Keras' History plot: one panel per metric name, train and val per epoch (from 1)."""
-    figure, axes = new_figure(5.0 * len(metrics), 3.6, ncols=len(metrics), squeeze=False)
-    for ax, name in zip(axes[0], metrics, strict=True):
+    figure = new_figure(5.0 * len(metrics), 3.6)
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, name in zip(axes, metrics, strict=True):
         for stage in ("train", "val"):
             points = [
                 (row["epoch"], row[f"{stage}/{name}"])
@@ -38,7 +39,8 @@ def confusion_matrix(report: Report) -> "Figure":
     names = list(report.rows)
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     size = 2.5 + 0.45 * len(names)
-    figure, ax = new_figure(size + 1.0, size)
+    figure = new_figure(size + 1.0, size)
+    ax = figure.subplots()
     image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
     figure.colorbar(image, ax=ax, label="share of the true class")
     ticks = range(len(names))
@@ -58,7 +60,8 @@ def label_bars(report: Report) -> "Figure":
 
     names = list(report.rows)
     positions = np.arange(len(names))
-    figure, ax = new_figure(2.0 + 0.7 * len(names), 4.0)
+    figure = new_figure(2.0 + 0.7 * len(names), 4.0)
+    ax = figure.subplots()
     for i, column in enumerate(("precision", "recall", "f1")):
         values = [report.rows[name][column] for name in names]
         ax.bar(positions + (i - 1) * 0.27, values, width=0.27, label=column)

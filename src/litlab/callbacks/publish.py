@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def new_figure(width: float, height: float, **subplots: object) -> tuple["Figure", object]:
-    """A matplotlib figure on the Agg canvas (no pyplot, no GUI backend) and its axes."""
+def new_figure(width: float, height: float) -> "Figure":
+    """A matplotlib figure on the Agg canvas: no pyplot, no GUI backend, nothing global."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
-    return figure, figure.subplots(**subplots)
+    return figure
 
 
 def publish_figure(trainer: L.Trainer, run_dir: Path, name: str, figure: "Figure") -> Path:

@@ -40,7 +40,7 @@ class WriteTestReport(L.Callback):
             for name, value in trainer.callback_metrics.items()
             if name.startswith("test/")
         }
-        checkpoint = trainer.ckpt_path
+        checkpoint = str(trainer.ckpt_path) if trainer.ckpt_path else None
         text = report_text(report, metrics, checkpoint)
         log.info("Test report:\n%s", text)
         publish_text(trainer, self.dirpath, "report.txt", text)

@@ -73,7 +73,7 @@ class ResNet(ConvNet):
                 layers.append(BasicBlock(in_channels, width, stride=stride, activation=activation))
                 in_channels = width
         layers.append(nn.AdaptiveAvgPool2d(1))
-        head = MLP((in_channels, 1, 1), num_outputs, hidden=(), dropout=0.0)
+        head: nn.Module = MLP((in_channels, 1, 1), num_outputs, hidden=())
         if dropout > 0:
             head = nn.Sequential(nn.Dropout(dropout), head)
         super().__init__(nn.Sequential(*layers), head, channels_last=channels_last)

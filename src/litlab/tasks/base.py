@@ -8,7 +8,7 @@ by torchmetrics), so no step waits for the host.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import lightning as L
 import torch
@@ -22,6 +22,14 @@ from litlab.tasks.report import Report
 
 OptimizerFactory = Callable[..., Optimizer]
 SchedulerFactory = Callable[..., dict[str, Any]]
+
+
+class ScalingSource(Protocol):
+    """What a task needs from its datamodule: the training split's scaling statistics."""
+
+    def input_stats(self) -> tuple[Tensor, Tensor]: ...
+
+    def target_stats(self) -> tuple[Tensor, Tensor]: ...
 
 
 class BaseTask(L.LightningModule):
@@ -105,7 +113,17 @@ class BaseTask(L.LightningModule):
 
     def setup(self, stage: str) -> None:
         if stage == "fit":  # a restored checkpoint then overwrites these with its own
-            self.input_scaler.set_stats(*self.trainer.datamodule.input_stats())
+            self.input_scaler.set_stats(*self.scaling_source().input_stats())
+
+    def scaling_source(self) -> ScalingSource:
+        """The datamodule of this fit (Lightning attaches it to the trainer)."""
+        datamodule = getattr(self.trainer, "datamodule", None)
+        if datamodule is None:
+            raise ConfigError(
+                "A litlab task trains from a datamodule, which gives its scaling statistics: "
+                "trainer.fit(task, datamodule=...)."
+            )
+        return datamodule
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self._step(batch, "train", self.train_metrics)

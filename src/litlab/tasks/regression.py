@@ -50,7 +50,7 @@ class RegressionTask(BaseTask):
     def setup(self, stage: str) -> None:
         super().setup(stage)
         if stage == "fit":  # as the input scaler: a restored checkpoint overwrites these
-            self.target_scaler.set_stats(*self.trainer.datamodule.target_stats())
+            self.target_scaler.set_stats(*self.scaling_source().target_stats())
 
     def build_metrics(self) -> MetricCollection:
         return MetricCollection(
