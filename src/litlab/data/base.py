@@ -154,6 +154,7 @@ class TensorDataModule(L.LightningDataModule):
             if not self.download:
                 raise
             self.fetch()
+            self.sources()  # a dataset with no public home is still missing: say so now
 
     def setup(self, stage: str | None = None) -> None:
         if self.splits:

@@ -69,10 +69,8 @@ class BostonDataModule(TensorDataModule):
                 f"{path}: no column {', '.join(absent)}; the header has "
                 f"{', '.join(map(str, frame.columns))}. Fix data.targets / data.features."
             )
-        return {
-            "train_x": _numeric(frame, features, path),
-            "train_y": _numeric(frame, self.targets, path),
-        }
+        values = _numeric(frame, [*features, *self.targets], path)
+        return {"train_x": values[:, : len(features)], "train_y": values[:, len(features) :]}
 
 
 def _numeric(frame: Any, columns: list[str], path: Path) -> Tensor:

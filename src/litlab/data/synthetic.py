@@ -129,7 +129,7 @@ def write_boston(data_dir: Path, *, rows: int = 150, seed: int = 0, noise: float
 
 APPAREL_COLORS = ("black", "blue", "brown", "green", "red", "white")
 APPAREL_ITEMS = ("dress", "shirt", "pants", "shorts", "shoes")
-_RGB = {
+APPAREL_RGB = {
     "black": (20, 20, 20),
     "blue": (30, 60, 200),
     "brown": (120, 70, 30),
@@ -159,7 +159,7 @@ def write_apparel(data_dir: Path, *, per_folder: int = 4, seed: int = 0, csvs: b
             folder.mkdir(parents=True, exist_ok=True)
             for i in range(per_folder):
                 height, width = rng.integers(24, 64, size=2)
-                pixels = np.array(_RGB[color]) + rng.normal(0, 12, (height, width, 3))
+                pixels = np.array(APPAREL_RGB[color]) + rng.normal(0, 12, (height, width, 3))
                 top = int(height * item_index / len(APPAREL_ITEMS))
                 pixels[top : top + height // len(APPAREL_ITEMS), :] = 128
                 name = f"{color}{item}{i:03d}.jpg"
