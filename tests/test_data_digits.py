@@ -33,7 +33,6 @@ def test_all_1797_images_as_uint8_pixels_in_seeded_splits():
 def test_a_few_epochs_of_an_mlp_clear_90_percent(compose_cfg):
     cfg = compose_cfg(["data=digits", "model=mlp", "trainer.max_epochs=6"])
     metrics = train(cfg)
-    print(metrics)
     assert metrics["test/acc"] > 0.9
 
 

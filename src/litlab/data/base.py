@@ -60,7 +60,7 @@ class TensorDataModule(L.LightningDataModule):
         download: fetch missing files where the dataset has a public home.
     """
 
-    name: ClassVar[str] = "dataset"
+    name: str = "dataset"  # shown in messages and logs
     how_to_get: ClassVar[str] = ""  # where the files come from, for the missing-data message
 
     def __init__(

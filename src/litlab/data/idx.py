@@ -11,7 +11,14 @@ from litlab.errors import DataError
 
 # IDX header: two zero bytes, a type code, the number of dimensions, then one big-endian
 # uint32 size per dimension (http://yann.lecun.com/exdb/mnist/).
-_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_DTYPES: dict[int, str] = {
+    0x08: "u1",
+    0x09: "i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
 
 
 def read_idx(path: Path) -> Tensor:

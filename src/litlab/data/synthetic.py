@@ -174,14 +174,14 @@ def write_apparel(data_dir: Path, *, per_folder: int = 4, seed: int = 0, csvs: b
         for split, part in zip(("train", "val", "test"), parts, strict=True):
             chosen = [rows[i] for i in part]
             nocolor = [(path, [f"{v:.1f}" for v in row]) for path, row, _ in chosen]
-            color = [
+            with_color = [
                 (path, [f"{v:.0f}" for v in row] + [str(APPAREL_COLORS.index(c))])
                 for path, row, c in chosen
             ]
             csv_dir = root / "csv_data"
             _write_apparel_csv(csv_dir / "nocolorinfo" / f"{split}.csv", labels, nocolor)
             _write_apparel_csv(
-                csv_dir / "colorinfo" / f"{split}_color.csv", [*labels, "color"], color
+                csv_dir / "colorinfo" / f"{split}_color.csv", [*labels, "color"], with_color
             )
     return root
 
