@@ -1,0 +1,1 @@
+"""Sweeps: job outcomes, the sweep summary, and the pieces of litlab's Optuna search."""
