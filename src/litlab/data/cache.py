@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,7 +39,8 @@ def load_or_decode(
     """
     if cache_dir is None:
         return decode()
-    file = Path(cache_dir) / f"{name}-{cache_key(name, sources, **options)}.pt"
+    slug = re.sub(r"[^\w.-]+", "_", name)  # "Boston housing" -> Boston_housing
+    file = Path(cache_dir) / f"{slug}-{cache_key(name, sources, **options)}.pt"
     if file.exists():
         try:
             return torch.load(file, weights_only=True)

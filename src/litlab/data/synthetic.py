@@ -143,9 +143,10 @@ def write_apparel(data_dir: Path, *, per_folder: int = 4, seed: int = 0, csvs: b
     """Write the apparel layout under `<data_dir>/apparel/`; return that folder.
 
     `clothes_dataset/<color>_<item>/*.jpg`: JPEGs of varied sizes, each its colour with noise
-    plus a grey bar whose height encodes the item. If `csvs`, the split CSVs (60/20/20) in both
-    published forms, paths with Windows separators: `csv_data/nocolorinfo/{train,val,test}.csv`
-    (labels 0.0/1.0) and `csv_data/colorinfo/*_color.csv` (0/1 and a colour index).
+    plus a band of black and white stripes whose height encodes the item. If `csvs`, the split
+    CSVs (60/20/20) in both published forms, paths with Windows separators:
+    `csv_data/nocolorinfo/{train,val,test}.csv` (labels 0.0/1.0) and
+    `csv_data/colorinfo/*_color.csv` (0/1 and a colour index).
     """
     from PIL import Image
 
@@ -161,7 +162,9 @@ def write_apparel(data_dir: Path, *, per_folder: int = 4, seed: int = 0, csvs: b
                 height, width = rng.integers(24, 64, size=2)
                 pixels = np.array(APPAREL_RGB[color]) + rng.normal(0, 12, (height, width, 3))
                 top = int(height * item_index / len(APPAREL_ITEMS))
-                pixels[top : top + height // len(APPAREL_ITEMS), :] = 128
+                # black and white stripes: a signal of the same sign on every background colour
+                stripes = 255.0 * (np.arange(width) * 8 // width % 2)[:, None]  # (W, 1)
+                pixels[top : top + height // len(APPAREL_ITEMS)] = stripes
                 name = f"{color}{item}{i:03d}.jpg"
                 image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
                 image.save(folder / name, quality=92)
