@@ -73,17 +73,20 @@ def summary_table(outcomes: Sequence[JobOutcome], metric: str, mode: Mode) -> Ta
     """The summary for the console: overrides, `metric` and the test metrics of each job."""
     keys = varying_overrides(outcomes)
     tests = sorted({n for o in outcomes for n in o.metrics if n.startswith("test/")} - {metric})
+    messages = any(o.message for o in outcomes)
     title = f"{len(outcomes)} jobs, best first by {metric} ({mode})"
     table = Table(title=title, title_justify="left")
     for column in ("job", "status", *keys):
         table.add_column(column)
     for column in (metric, *tests):
         table.add_column(column, justify="right")
+    if messages:
+        table.add_column("message", overflow="fold")
     for o in outcomes:
         overrides = _split(o.overrides)
         cells = [_cell(o.metrics.get(name), digits=4) for name in (metric, *tests)]
-        status = o.status if not o.message else f"{o.status}: {o.message[:60]}"
-        table.add_row(o.job, status, *(overrides.get(k, "") for k in keys), *cells)
+        row = [o.job, o.status, *(overrides.get(k, "") for k in keys), *cells]
+        table.add_row(*row, *([o.message] if messages else []))
     return table
 
 
