@@ -11,6 +11,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from litlab.env_file import load_env_file
 from litlab.errors import ConfigError, LitlabError
 
 log = logging.getLogger("litlab")
@@ -28,6 +29,8 @@ def run_entry(job: Callable[[DictConfig], Mapping[str, float]], cfg: DictConfig)
 
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     route_library_logs()
+    # Secrets (WANDB_API_KEY, ...) come from the environment or a git-ignored .env, never a config.
+    load_env_file(Path(cfg.paths.root_dir) / ".env")
     try:
         metrics = job(cfg)
         return optimized_value(metrics, cfg.get("optimized_metric"))

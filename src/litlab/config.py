@@ -8,9 +8,13 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 
 def register_resolvers() -> None:
-    """Register litlab's resolvers (idempotent): `${len:${data.class_names}}`."""
+    """Register litlab's resolvers (idempotent): `${len:${data.class_names}}`, and those that
+    send a resumed run to its own directory (see `litlab.resume`)."""
+    from litlab.resume import register_resume_resolvers
+
     if not OmegaConf.has_resolver("len"):
         OmegaConf.register_new_resolver("len", len)
+    register_resume_resolvers()
 
 
 def plain_config(cfg: DictConfig) -> dict[str, Any]:

@@ -17,12 +17,15 @@ from litlab.errors import ConfigError
 from litlab.extras import print_config_tree
 from litlab.instantiate import check_targets, instantiate, instantiate_group
 from litlab.outputs import as_float, write_metrics
+from litlab.resume import resumed_config, resuming
 
 log = logging.getLogger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
     """Train and test the model `cfg` describes; return every final metric by name."""
+    if resuming(cfg):
+        cfg = resumed_config(cfg)
     if cfg.extras.print_config:
         print_config_tree(cfg)
     check_targets(cfg)
