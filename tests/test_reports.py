@@ -163,3 +163,16 @@ def test_figures_and_texts_reach_wandb_offline(tmp_path, monkeypatch):
     media = [p.relative_to(tmp_path) for p in tmp_path.glob("wandb/*/files/media/**/*.*")]
     assert any(p.parent.name == "plots" and p.name.startswith("curve") for p in media)
     assert any(p.name.startswith("report") and p.suffix == ".json" for p in media)
+
+
+@pytest.mark.slow
+def test_ddp_run_finishes_and_reports_once(run_cli, tmp_path):
+    # Epoch metrics are synced inside the task's hooks on every rank; a reduce that only rank
+    # 0's progress bar starts used to leave the ranks waiting on each other forever.
+    result = run_cli("trainer=ddp_cpu", "debug=limit", "model.hidden=[16]", timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (tmp_path / "logs" / "train" / "runs").iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert report["metrics"]["test/acc"] == pytest.approx(metrics["test/acc"])
+    assert (run_dir / "plots" / "learning_curves.png").exists()

@@ -7,18 +7,29 @@ Metrics are updated per step on the device and computed once per epoch (synced o
 by torchmetrics), so no step waits for the host.
 """
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal, Protocol
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
 from torch.optim import Optimizer
 from torchmetrics import MaxMetric, MetricCollection, MinMetric
 
 from litlab.data.scaling import ChannelScaler
 from litlab.errors import ConfigError
+from litlab.tasks.batch_mean import BatchMean
 from litlab.tasks.report import Report
+
+# Epoch values are synced by torchmetrics before they are logged (see `BaseTask.losses`), so
+# Lightning's advice to add `sync_dist=True` under DDP does not apply to litlab's metric names.
+warnings.filterwarnings(
+    "ignore",
+    message=r"It is recommended to use `self.log\('(train|val|test)/",
+    category=PossibleUserWarning,
+)
 
 OptimizerFactory = Callable[..., Optimizer]
 SchedulerFactory = Callable[..., dict[str, Any]]
@@ -73,6 +84,11 @@ class BaseTask(L.LightningModule):
         self.train_metrics = metrics.clone(prefix="train/")
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
+        # The mean loss of each stage is a metric like the others, so every epoch value is
+        # synced over DDP ranks inside this module's hooks, on every rank at the same point.
+        # (Lightning's `sync_dist` reduce would run when rank 0's progress bar reads it, while
+        # the other ranks are already syncing metrics here: a deadlock.)
+        self.losses = nn.ModuleDict({f"{s}_loss": BatchMean() for s in ("train", "val", "test")})
         self.val_best = MaxMetric() if self.main_mode == "max" else MinMetric()
         self.report_metrics = self.build_report_metrics()
         self.test_report: Report | None = None  # set at the end of each test epoch
@@ -146,32 +162,33 @@ class BaseTask(L.LightningModule):
         preds, metric_target = self.metric_inputs(output.detach(), target)
         for metrics in collections:
             metrics.update(preds, metric_target)
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, prog_bar=True,
-                 batch_size=len(x), sync_dist=True)  # fmt: skip
+        self.losses[f"{stage}_loss"].update(loss, len(x))
         return loss
 
     def on_train_epoch_end(self) -> None:
-        self._log_epoch_metrics(self.train_metrics)
+        self._log_epoch_metrics("train", self.train_metrics)
 
     def on_validation_epoch_end(self) -> None:
-        values = self._log_epoch_metrics(self.val_metrics)
+        values = self._log_epoch_metrics("val", self.val_metrics)
         if self.trainer.sanity_checking:
             return
         self.val_best.update(values[f"val/{self.main_metric}"])
         self.log(f"val/{self.main_metric}_best", self.val_best.compute(), prog_bar=True)
 
     def on_test_epoch_end(self) -> None:
-        self._log_epoch_metrics(self.test_metrics)
+        self._log_epoch_metrics("test", self.test_metrics)
         stats = self.report_metrics.compute()  # every rank takes part in the sync
         self.report_metrics.reset()
         self.test_report = self.build_report(stats)
 
-    def _log_epoch_metrics(self, metrics: MetricCollection) -> dict[str, Tensor]:
+    def _log_epoch_metrics(self, stage: str, metrics: MetricCollection) -> dict[str, Tensor]:
         """Compute (synced across DDP ranks by torchmetrics), log and reset once per epoch."""
-        values = metrics.compute()
+        loss = self.losses[f"{stage}_loss"]
+        values = {f"{stage}/loss": loss.compute(), **metrics.compute()}
+        loss.reset()
         metrics.reset()
         for name, value in values.items():
-            self.log(name, value, prog_bar=name.endswith(f"/{self.main_metric}"))
+            self.log(name, value, prog_bar=name.endswith(("/loss", f"/{self.main_metric}")))
         return values
 
     # -- optimisation -------------------------------------------------------------------------
