@@ -5,9 +5,10 @@ exercise the same composition as `python src/train.py`.
 """
 
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,21 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def offline_wandb(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """W&B stays offline and out of the home folder; a run a test leaves open is finished."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    home = tmp_path_factory.getbasetemp() / "wandb_home"
+    for name in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    yield
+    wandb = sys.modules.get("wandb")
+    if wandb is not None and wandb.run is not None:
+        wandb.finish()
+
+
 ComposeFn = Callable[..., DictConfig]
 
 
@@ -82,14 +98,22 @@ def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.Complet
             *args,
         ]
         env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"}
-        return subprocess.run(
+        # A session of its own: on a timeout every process it started (DDP ranks) is killed.
+        with subprocess.Popen(
             command,
             cwd=tmp_path,
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            check=False,
-        )
+            start_new_session=True,
+        ) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                raise
+        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
     return _run

@@ -91,7 +91,7 @@ class WandbLogger(LightningWandbLogger):
         if mode != "online" and log_model:
             log.warning("W&B runs %s: checkpoints are not uploaded (log_model needs online).", mode)
             log_model = False
-        job_name, job_group = hydra_names()
+        job_name, job_group = default_names(Path(save_dir))
         super().__init__(
             save_dir=save_dir,
             project=project,
@@ -152,16 +152,13 @@ def previous_run_id(save_dir: Path) -> str | None:
     return ids[-1] if ids else None
 
 
-def hydra_names() -> tuple[str | None, str | None]:
-    """(run name, group) from Hydra: the run folder's name, and for a multirun job
-    `<sweep>-<job number>` grouped under the sweep folder's name."""
+def default_names(save_dir: Path) -> tuple[str, str | None]:
+    """(run name, group): the run folder's name; for a job of a multirun, `<sweep>-<job>` in
+    the group `<sweep>`, the sweep folder's name."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    if not HydraConfig.initialized():
-        return None, None
-    hydra_cfg = HydraConfig.get()
-    if hydra_cfg.mode != RunMode.MULTIRUN:
-        return Path(hydra_cfg.runtime.output_dir).name, None
-    sweep = Path(hydra_cfg.sweep.dir).name
-    return f"{sweep}-{hydra_cfg.job.num}", sweep
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        sweep = save_dir.parent.name
+        return f"{sweep}-{save_dir.name}", sweep
+    return save_dir.name, None

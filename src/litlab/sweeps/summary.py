@@ -17,7 +17,8 @@ Mode = Literal["min", "max"]
 
 # Metric names that fall as the model improves; others (acc, f1, auroc, ...) rise.
 _FALLING = ("loss", "mae", "mse", "rmse", "error")
-_STATUS_ORDER = {"completed": 0, "pruned": 1, "failed": 2}
+# Completed jobs with a value of the metric first, then completed ones without, pruned, failed.
+_STATUS_ORDER = {"valued": 0, "completed": 1, "pruned": 2, "failed": 3}
 
 
 def guess_mode(metric: str) -> Mode:
@@ -26,13 +27,13 @@ def guess_mode(metric: str) -> Mode:
 
 
 def rank_jobs(outcomes: Sequence[JobOutcome], metric: str, mode: Mode) -> list[JobOutcome]:
-    """Completed jobs best first by `metric`, then pruned, then failed ones (in job order)."""
+    """Completed jobs best first by `metric`, then the others (in job order within each)."""
 
     def key(outcome: JobOutcome) -> tuple[int, float]:
         value = outcome.metrics.get(metric, math.nan)
         if outcome.status != "completed" or math.isnan(value):
             return _STATUS_ORDER[outcome.status], 0.0
-        return 0, value if mode == "min" else -value
+        return _STATUS_ORDER["valued"], value if mode == "min" else -value
 
     return sorted(outcomes, key=key)  # sorted() is stable: ties keep job order
 
@@ -43,26 +44,26 @@ def summarize(sweep_dir: Path, metric: str, mode: Mode) -> list[JobOutcome]:
 
 
 def varying_overrides(outcomes: Sequence[JobOutcome]) -> list[str]:
-    """The override keys whose values differ between jobs (all keys for a single job)."""
+    """The override keys whose values differ between jobs."""
     per_job = [_split(outcome.overrides) for outcome in outcomes]
-    keys = list(dict.fromkeys(key for overrides in per_job for key in overrides))
-    if len(per_job) <= 1:
-        return keys
+    keys = dict.fromkeys(key for overrides in per_job for key in overrides)
     return [key for key in keys if len({overrides.get(key) for overrides in per_job}) > 1]
 
 
 def write_summary_csv(path: Path, outcomes: Sequence[JobOutcome], metric: str) -> None:
-    """One row per job: job, status, varying overrides, `metric`, other metrics, message."""
+    """One row per job: job, status, all its overrides, the varying ones one per column,
+    `metric`, the other metrics, and why it failed."""
     keys = varying_overrides(outcomes)
     names = sorted({name for o in outcomes for name in o.metrics} - {metric})
     with path.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["job", "status", *keys, metric, *names, "message"])
+        writer.writerow(["job", "status", "overrides", *keys, metric, *names, "message"])
         for o in outcomes:
             overrides = _split(o.overrides)
             writer.writerow([
                 o.job,
                 o.status,
+                " ".join(o.overrides),
                 *(overrides.get(k, "") for k in keys),
                 *(_cell(o.metrics.get(name)) for name in (metric, *names)),
                 o.message,
