@@ -12,12 +12,8 @@ def test_ddp_jobs_of_a_sweep_train_once_each_and_test_like_one_process(
     run_cli, compose_cfg, tmp_path
 ):
     # The whole test split (300 samples, 150 per rank) so both ways test the same samples.
-    # No progress bar for now: it reads the epoch's synced train/loss (BaseTask logs it with
-    # sync_dist and prog_bar) on rank 0 only, and the ranks deadlock (Lightning issue 21264).
-    result = run_cli(
-        "hydra.mode=MULTIRUN", "trainer=ddp_cpu", "debug=limit", "trainer.limit_test_batches=1.0",
-        "seed=1,2", "~callbacks.rich_progress_bar", "+trainer.enable_progress_bar=false",
-    )  # fmt: skip
+    result = run_cli("hydra.mode=MULTIRUN", "trainer=ddp_cpu", "debug=limit",
+                     "trainer.limit_test_batches=1.0", "seed=1,2")  # fmt: skip
     assert result.returncode == 0, result.stderr
 
     # One sweep folder with one folder per job: the ranks did not re-run the sweep.
