@@ -59,9 +59,12 @@ def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
 
 def build_task(cfg: DictConfig) -> L.LightningModule:
     scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    net = instantiate(cfg.model)
+    if cfg.get("compile"):
+        net.compile()  # in place: the weights keep their names in checkpoints
     task = instantiate(
         cfg.task,
-        net=instantiate(cfg.model),
+        net=net,
         optimizer=instantiate(cfg.optimizer),
         scheduler=scheduler,
     )
