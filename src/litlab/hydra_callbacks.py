@@ -71,7 +71,10 @@ class SweepSummary(Callback):
         outcomes = summarize(sweep_dir, metric, mode)
         path = sweep_dir / "summary.csv"
         write_summary_csv(path, outcomes, metric)
-        Console().print(summary_table(outcomes, metric, mode))
+        console = Console()
+        if not console.is_terminal:  # a log file or a pipe: no terminal width to fit
+            console.width = 160
+        console.print(summary_table(outcomes, metric, mode))
         failed = sum(o.status == "failed" for o in outcomes)
         log.info("Sweep summary of %d jobs (%d failed): %s", len(outcomes), failed, path)
 

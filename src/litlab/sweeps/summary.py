@@ -86,7 +86,7 @@ def summary_table(outcomes: Sequence[JobOutcome], metric: str, mode: Mode) -> Ta
     for o in outcomes:
         overrides = _split(o.overrides)
         cells = [_cell(o.metrics.get(name), digits=4) for name in (metric, *tests)]
-        row = [o.job, o.status, *(overrides.get(k, "") for k in keys), *cells]
+        row = [o.job, o.status, *(_short(overrides.get(k, "")) for k in keys), *cells]
         table.add_row(*row, *([o.message] if messages else []))
     return table
 
@@ -95,6 +95,14 @@ def _split(overrides: Sequence[str]) -> dict[str, str]:
     """`["+model.dropout=0.1", ...]` as `{"model.dropout": "0.1", ...}`."""
     pairs = (item.split("=", 1) for item in overrides if "=" in item)
     return {key.lstrip("+~"): value for key, value in pairs}
+
+
+def _short(text: str) -> str:
+    """An override value for the table: long floats (Optuna's) to 4 significant digits."""
+    try:
+        return f"{float(text):.4g}" if len(text) > 8 else text
+    except ValueError:
+        return text
 
 
 def _cell(value: float | None, digits: int | None = None) -> str:
