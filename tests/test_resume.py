@@ -56,7 +56,10 @@ def test_hydra_is_sent_to_the_run_being_resumed(tmp_path):
     assert resume_run_dir(str(runs / "missing"), None, new) == new
     assert resume_run_dir(None, "some.ckpt", new) == new
     assert resume_run_dir(None, "last", str(tmp_path / "empty" / "stamp")).endswith("stamp")
-    assert config_subdir(str(older), "s") == ".hydra"
+    assert config_subdir(str(older), str(older), None, "s") == ".hydra"
     (older / ".hydra").mkdir()
     (older / ".hydra" / "config.yaml").touch()
-    assert config_subdir(str(older), "s") == ".hydra/resumed-s"
+    assert config_subdir(str(older), str(older), None, "s") == ".hydra/resumed-s"
+    assert config_subdir(str(older), None, "last", "s") == ".hydra/resumed-s"
+    # Not resuming (e.g. another rank of the same new run): the run's own .hydra/.
+    assert config_subdir(str(older), None, None, "s") == ".hydra"

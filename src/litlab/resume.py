@@ -42,9 +42,12 @@ def resume_run_dir(resume: str | None, ckpt_path: str | None, new_dir: str) -> s
     return new_dir
 
 
-def config_subdir(run_dir: str, stamp: str) -> str:
-    """`.hydra`, or `.hydra/resumed-<stamp>` when the run already has its saved config."""
-    return f".hydra/resumed-{stamp}" if (Path(run_dir) / SAVED_CONFIG).is_file() else ".hydra"
+def config_subdir(run_dir: str, resume: str | None, ckpt_path: str | None, stamp: str) -> str:
+    """`.hydra`, or `.hydra/resumed-<stamp>` when resuming a run that has its saved config."""
+    resumed = (resume is not None or ckpt_path == "last") and (
+        Path(run_dir) / SAVED_CONFIG
+    ).is_file()
+    return f".hydra/resumed-{stamp}" if resumed else ".hydra"
 
 
 def latest_run(runs_dir: Path) -> Path | None:
