@@ -9,7 +9,7 @@ by torchmetrics), so no step waits for the host.
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, cast
 
 import lightning as L
 import torch
@@ -162,7 +162,7 @@ class BaseTask(L.LightningModule):
         preds, metric_target = self.metric_inputs(output.detach(), target)
         for metrics in collections:
             metrics.update(preds, metric_target)
-        self.losses[f"{stage}_loss"].update(loss, len(x))
+        self._loss_metric(stage).update(loss, len(x))
         return loss
 
     def on_train_epoch_end(self) -> None:
@@ -181,9 +181,12 @@ class BaseTask(L.LightningModule):
         self.report_metrics.reset()
         self.test_report = self.build_report(stats)
 
+    def _loss_metric(self, stage: str) -> BatchMean:
+        return cast(BatchMean, self.losses[f"{stage}_loss"])
+
     def _log_epoch_metrics(self, stage: str, metrics: MetricCollection) -> dict[str, Tensor]:
         """Compute (synced across DDP ranks by torchmetrics), log and reset once per epoch."""
-        loss = self.losses[f"{stage}_loss"]
+        loss = self._loss_metric(stage)
         values = {f"{stage}/loss": loss.compute(), **metrics.compute()}
         loss.reset()
         metrics.reset()
