@@ -8,6 +8,7 @@ import torch
 from litlab.run import train
 
 
+@pytest.mark.slow  # ~20 s on a fresh machine: compiling the net (later runs use a cache)
 def test_compiled_net_trains_and_checkpoints_plain_weights(compose_cfg, tmp_path):
     cfg = compose_cfg(["compile=true", "debug=limit"])
     metrics = train(cfg)

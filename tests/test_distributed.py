@@ -8,6 +8,7 @@ from litlab.run import train
 from tests.test_sweeps import read_summary
 
 
+@pytest.mark.slow  # ~30 s: each job starts a second Python process that imports Lightning
 def test_ddp_jobs_of_a_sweep_train_once_each_and_test_like_one_process(
     run_cli, compose_cfg, tmp_path
 ):
