@@ -10,7 +10,7 @@ start-up to find its plugins.
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.plugins import Plugins
@@ -61,7 +61,7 @@ class OptunaSweeper(Sweeper):
     ) -> None:
         if direction not in ("minimize", "maximize"):
             raise ValueError(f"hydra.sweeper.direction={direction}: use minimize or maximize.")
-        self.direction: Literal["minimize", "maximize"] = direction  # type: ignore[assignment]
+        self.direction = cast(Literal["minimize", "maximize"], direction)
         self.study_name = study_name
         self.storage = storage
         self.n_trials = n_trials
