@@ -10,15 +10,21 @@ start-up to find its plugins.
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn
+from hydra.errors import CompactHydraException
 from hydra.plugins.launcher import Launcher
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
+
+if TYPE_CHECKING:
+    import optuna
+
+    from litlab.sweeps.space import SearchSpace
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +89,26 @@ class OptunaSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> list[JobReturn]:
+        from litlab.errors import LitlabError
+        from litlab.sweeps.search import Search
+
+        assert self.launcher is not None
+        try:
+            space, study = self._open(arguments)
+        except (LitlabError, ValueError) as err:  # a config mistake: one message, no traceback
+            raise CompactHydraException(str(err)) from err
+        search = Search(study, space, self.launcher, self.validate_batch_is_legal)
+        return search.run(self.n_trials, self.n_jobs)
+
+    def _open(self, arguments: list[str]) -> tuple["SearchSpace", "optuna.Study"]:
+        """The search space of `params` and the sweep's arguments, and the study, resumed."""
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         from litlab.errors import ConfigError
-        from litlab.sweeps.search import Search
         from litlab.sweeps.space import search_space
         from litlab.sweeps.study import open_study, recover_interrupted, storage_url, trials_done
 
-        assert self.config is not None and self.launcher is not None
-        assert self.hydra_context is not None
+        assert self.config is not None and self.hydra_context is not None
         if self.config.get("optimized_metric") is None:
             raise ConfigError("An Optuna search needs the metric to optimise: optimized_metric=...")
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
@@ -109,5 +126,4 @@ class OptunaSweeper(Sweeper):
         recover_interrupted(study)
         log.info("Study %s in %s: %d of %d trials done.", self.study_name, storage,
                  trials_done(study), self.n_trials)  # fmt: skip
-        search = Search(study, space, self.launcher, self.validate_batch_is_legal)
-        return search.run(self.n_trials, self.n_jobs)
+        return space, study
