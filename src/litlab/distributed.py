@@ -59,11 +59,11 @@ def rank_command(local_rank: int) -> tuple[list[str], str]:
     else:
         command = [sys.executable, "-m", __main__.__spec__.name]
     command.append(f"--config-name={hydra_cfg.job.config_name}")
-    command += [
-        f"--config-dir={source.path}"
-        for source in hydra_cfg.runtime.config_sources
-        if source.provider == "command-line"
-    ]
+    for source in hydra_cfg.runtime.config_sources:  # as given by --config-path, --config-dir
+        if source.provider == "main" and source.schema == "file":
+            command.append(f"--config-path={source.path}")
+        elif source.provider == "command-line":
+            command.append(f"--config-dir={source.path}")
     command += list(hydra_cfg.overrides.task)
     command += [
         o for o in hydra_cfg.overrides.hydra if not o.lstrip("+~").startswith(_NOT_FOR_RANKS)
