@@ -87,9 +87,19 @@ def test_regression_report_files(tmp_path):
 
 
 def test_training_run_leaves_every_report(compose_cfg, tmp_path):
-    cfg = compose_cfg(["trainer.max_epochs=3", "model.hidden=[32]"])
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    board = [f"+logger.tb.{k}={v}" for k, v in (
+        ("_target_", "lightning.pytorch.loggers.TensorBoardLogger"),
+        ("save_dir", tmp_path / "tb"), ("name", "''"), ("version", "''"),
+    )]  # fmt: skip
+    cfg = compose_cfg(["trainer.max_epochs=3", "model.hidden=[32]", *board])
     metrics = train(cfg)
     out = Path(cfg.paths.output_dir)
+
+    tags = EventAccumulator(str(tmp_path / "tb")).Reload().Tags()
+    assert sorted(tags["images"]) == ["plots/confusion_matrix", "plots/learning_curves"]
+    assert {"report/text_summary", "model_summary/text_summary"} <= set(tags["tensors"])
 
     history = json.loads((out / "history.json").read_text())
     assert [row["epoch"] for row in history] == [1, 2, 3]

@@ -10,6 +10,7 @@ from lightning.pytorch.callbacks import ModelSummary
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor, nn
 
+from litlab.callbacks.publish import publish_text
 from litlab.tasks.base import BaseTask
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ def summarize(net: nn.Module, example: Tensor, max_depth: int = -1) -> str:
 
 
 class KerasModelSummary(ModelSummary):
-    """Print the net's Keras-style summary when a fit starts and write `model_summary.txt`.
+    """Print the net's Keras-style summary when a fit starts, write `model_summary.txt` and
+    send it to every active logger.
 
     Replaces Lightning's summary, which also lists the metric modules. A ModelSummary
     subclass, so Lightning adds no default summary of its own.
@@ -108,5 +110,4 @@ class KerasModelSummary(ModelSummary):
         example = torch.as_tensor(pl_module.example_input_array, device=pl_module.device)
         text = summarize(net, example, self._max_depth)
         log.info("Model summary:\n%s", text)
-        self.dirpath.mkdir(parents=True, exist_ok=True)
-        (self.dirpath / "model_summary.txt").write_text(text + "\n")
+        publish_text(trainer, self.dirpath, "model_summary.txt", text + "\n")
