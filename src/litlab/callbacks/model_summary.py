@@ -48,7 +48,7 @@ def summarize(net: nn.Module, example: Tensor, max_depth: int = -1) -> str:
     hooks = [module.register_forward_hook(record(name)) for name, module in rows]
     was_training = net.training
     try:
-        net.eval()(example)
+        net.eval().forward(example)  # not net(...): a compiled net would compile for this
     finally:
         net.train(was_training)
         for hook in hooks:

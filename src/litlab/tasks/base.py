@@ -211,7 +211,8 @@ class BaseTask(L.LightningModule):
     def _check_net_outputs(self) -> None:
         with torch.no_grad():
             was_training = self.net.training
-            shape = tuple(self.net.eval()(self.example_input_array).shape)
+            # forward, not __call__: a compiled net would compile for this one check.
+            shape = tuple(self.net.eval().forward(self.example_input_array).shape)
             self.net.train(was_training)
         if shape != (2, self.num_outputs):
             raise ConfigError(
