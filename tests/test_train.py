@@ -63,3 +63,10 @@ def test_debug_presets_run(compose_cfg, preset):
     if preset in ("overfit", "profiler"):
         overrides.append("trainer.max_epochs=1")
     assert "test/acc" in train(compose_cfg(overrides))
+
+
+def test_callbacks_none_trains_and_tests_the_last_weights(compose_cfg):
+    cfg = compose_cfg(["callbacks=none", "debug=limit"])
+    metrics = train(cfg)
+    assert "test/acc" in metrics and "best_epoch" not in metrics
+    assert not (Path(cfg.paths.output_dir) / "checkpoints").exists()

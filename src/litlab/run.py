@@ -100,8 +100,8 @@ def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:
 def best_of_fit(trainer: L.Trainer) -> dict[str, float]:
     """`best_epoch` (from 1, as `epochs` counts) and `<monitor>_best` of the best checkpoint."""
     callback = trainer.checkpoint_callback
-    if not isinstance(callback, ModelCheckpoint) or not callback.best_model_path:
-        return {}
+    if not isinstance(callback, ModelCheckpoint) or callback.best_model_score is None:
+        return {}  # no checkpoint, or one that keeps the latest weights without a monitor
     # mmap: only the small "epoch" entry is read from the file.
     checkpoint = torch.load(
         callback.best_model_path, map_location="cpu", mmap=True, weights_only=True
