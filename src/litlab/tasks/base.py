@@ -3,8 +3,9 @@
 A task subclass chooses its loss, its metrics, its test report and how raw outputs become
 predictions; it never re-implements the loop. Metric names are `<stage>/<name>`: `train/loss`,
 `val/acc`, `test/f1_macro`, and `val/<main metric>_best` for the best validation value so far.
-Metrics are updated per step on the device and computed once per epoch (synced over DDP ranks
-by torchmetrics), so no step waits for the host.
+Each step only keeps its (detached) outputs, targets and loss on the device; metrics see the
+whole epoch at once at its end and are synced over DDP ranks by torchmetrics. The hot path has
+no metric work and no device-to-host sync.
 """
 
 import warnings
@@ -89,6 +90,7 @@ class BaseTask(L.LightningModule):
         # (Lightning's `sync_dist` reduce would run when rank 0's progress bar reads it, while
         # the other ranks are already syncing metrics here: a deadlock.)
         self.losses = nn.ModuleDict({f"{s}_loss": BatchMean() for s in ("train", "val", "test")})
+        self._epoch_steps: dict[str, list[tuple[Tensor, Tensor, Tensor]]] = {}
         self.val_best = MaxMetric() if self.main_mode == "max" else MinMetric()
         self.report_metrics = self.build_report_metrics()
         self.test_report: Report | None = None  # set at the end of each test epoch
@@ -142,27 +144,23 @@ class BaseTask(L.LightningModule):
         return datamodule
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        return self._step(batch, "train", self.train_metrics)
+        return self._step(batch, "train")
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
-        self._step(batch, "val", self.val_metrics)
+        self._step(batch, "val")
 
     def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
-        self._step(batch, "test", self.test_metrics, self.report_metrics)
+        self._step(batch, "test")
 
     def predict_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         return self.predict_outputs(self(batch[0]))
 
-    def _step(
-        self, batch: tuple[Tensor, Tensor], stage: str, *collections: MetricCollection
-    ) -> Tensor:
+    def _step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
         x, target = batch
         output = self(x)
         loss = self.loss(output, target)
-        preds, metric_target = self.metric_inputs(output.detach(), target)
-        for metrics in collections:
-            metrics.update(preds, metric_target)
-        self._loss_metric(stage).update(loss, len(x))
+        # Kept on the device for the epoch-end metrics: no metric work or host sync per step.
+        self._epoch_steps.setdefault(stage, []).append((output.detach(), target, loss.detach()))
         return loss
 
     def on_train_epoch_end(self) -> None:
@@ -170,13 +168,13 @@ class BaseTask(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         values = self._log_epoch_metrics("val", self.val_metrics)
-        if self.trainer.sanity_checking:
+        if self.trainer.sanity_checking or not values:
             return
         self.val_best.update(values[f"val/{self.main_metric}"])
         self.log(f"val/{self.main_metric}_best", self.val_best.compute(), prog_bar=True)
 
     def on_test_epoch_end(self) -> None:
-        self._log_epoch_metrics("test", self.test_metrics)
+        self._log_epoch_metrics("test", self.test_metrics, self.report_metrics)
         stats = self.report_metrics.compute()  # every rank takes part in the sync
         self.report_metrics.reset()
         self.test_report = self.build_report(stats)
@@ -184,9 +182,20 @@ class BaseTask(L.LightningModule):
     def _loss_metric(self, stage: str) -> BatchMean:
         return cast(BatchMean, self.losses[f"{stage}_loss"])
 
-    def _log_epoch_metrics(self, stage: str, metrics: MetricCollection) -> dict[str, Tensor]:
-        """Compute (synced across DDP ranks by torchmetrics), log and reset once per epoch."""
+    def _log_epoch_metrics(
+        self, stage: str, metrics: MetricCollection, *more: MetricCollection
+    ) -> dict[str, Tensor]:
+        """Feed the epoch's outputs to the metrics once; compute (synced across DDP ranks by
+        torchmetrics), log, and reset the stage's metrics (`more` are computed by the caller)."""
+        steps = self._epoch_steps.pop(stage, [])
+        if not steps:  # e.g. limit_val_batches=0
+            return {}
+        outputs, targets, losses = zip(*steps, strict=True)
+        preds, target = self.metric_inputs(torch.cat(outputs), torch.cat(targets))
+        for collection in (metrics, *more):
+            collection.update(preds, target)
         loss = self._loss_metric(stage)
+        loss.update(torch.stack(losses), torch.tensor([len(t) for t in targets]))
         values = {f"{stage}/loss": loss.compute(), **metrics.compute()}
         loss.reset()
         metrics.reset()

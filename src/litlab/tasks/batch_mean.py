@@ -21,9 +21,11 @@ class BatchMean(Metric):
         self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
         self.add_state("count", torch.tensor(0.0), dist_reduce_fx="sum")
 
-    def update(self, value: Tensor, batch_size: int) -> None:
-        self.total += value.detach() * batch_size  # a Python number: no copy to the device
-        self.count += batch_size
+    def update(self, values: Tensor, batch_sizes: Tensor) -> None:
+        """Add per-batch means `values` of batches of `batch_sizes` samples (1-D, or scalars)."""
+        sizes = batch_sizes.to(values.device, values.dtype)
+        self.total += (values.detach() * sizes).sum()
+        self.count += sizes.sum()
 
     def compute(self) -> Tensor:
         return self.total / self.count

@@ -1,0 +1,56 @@
+"""A rich progress bar that does its work every `refresh_rate` batches, not every batch."""
+
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import RichProgressBar
+from typing_extensions import override
+
+
+class ProgressBar(RichProgressBar):
+    """Lightning's rich progress bar, updated every `refresh_rate` batches and at the last.
+
+    Lightning's bar updates rich and re-reads every progress-bar metric after each batch,
+    whatever `refresh_rate` says: about 0.5 ms per step here, a fifth of a small MLP's step.
+    What it shows is the same; it is only drawn less often.
+    """
+
+    def _due(self, batch_idx: int, total: float) -> bool:
+        done = batch_idx + 1
+        return done % self.refresh_rate == 0 or done >= total
+
+    @override
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+        batch_idx: int,
+    ) -> None:  # fmt: skip
+        if self._due(batch_idx, self.total_train_batches):
+            super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+
+    @override
+    def on_validation_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+        batch_idx: int, dataloader_idx: int = 0,
+    ) -> None:  # fmt: skip
+        if self._due(batch_idx, self.total_val_batches_current_dataloader):
+            super().on_validation_batch_end(
+                trainer, pl_module, outputs, batch, batch_idx, dataloader_idx
+            )
+
+    @override
+    def on_test_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+        batch_idx: int, dataloader_idx: int = 0,
+    ) -> None:  # fmt: skip
+        if self._due(batch_idx, self.total_test_batches_current_dataloader):
+            super().on_test_batch_end(trainer, pl_module, outputs, batch, batch_idx, dataloader_idx)
+
+    @override
+    def on_predict_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+        batch_idx: int, dataloader_idx: int = 0,
+    ) -> None:  # fmt: skip
+        if self._due(batch_idx, self.total_predict_batches_current_dataloader):
+            super().on_predict_batch_end(
+                trainer, pl_module, outputs, batch, batch_idx, dataloader_idx
+            )
