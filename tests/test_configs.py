@@ -1,6 +1,8 @@
 """Every option of every config group composes; every runnable option trains one batch."""
 
 import pytest
+import yaml
+from omegaconf import OmegaConf
 
 from litlab.run import train
 from tests.conftest import CONF_DIR
@@ -53,3 +55,30 @@ def test_option_trains_one_batch(compose_cfg, group, option):
         overrides.append("debug=fdr")
     metrics = train(compose_cfg(overrides))
     assert any(name.startswith("test/") for name in metrics)
+
+
+EXPERIMENTS = [o for g, o in OPTIONS if g == "experiment"]
+
+
+def test_every_exercise_of_the_course_is_an_experiment():
+    exercises = {"mnist_mlp", "mnist_cnn", "fashion_mlp", "fashion_cnn", "fashion_vgg_aug",
+                 "cifar10_mlp", "cifar10_cnn", "cifar10_resnet", "boston_mlp", "boston_kfold",
+                 "apparel_mlp", "apparel_cnn", "iceberg_cnn"}  # fmt: skip
+    assert exercises <= set(EXPERIMENTS)
+
+
+def test_the_trainer_group_changes_only_the_hardware(compose_cfg):
+    # Experiments come after the trainer group in train.yaml's defaults and choose no trainer
+    # option, so their epochs and early stopping hold on any hardware.
+    for experiment in EXPERIMENTS:
+        content = yaml.safe_load((CONF_DIR / "experiment" / f"{experiment}.yaml").read_text())
+        chosen = [str(entry) for entry in content.get("defaults", [])]
+        assert not any("trainer" in entry for entry in chosen), experiment
+    here = OmegaConf.to_container(compose_cfg(["experiment=cifar10_vgg"]), resolve=True)
+    gpu = OmegaConf.to_container(
+        compose_cfg(["experiment=cifar10_vgg", "trainer=gpu"]), resolve=True
+    )
+    assert isinstance(here, dict) and isinstance(gpu, dict)
+    assert gpu["trainer"].pop("accelerator") == "gpu"
+    here["trainer"].pop("accelerator")
+    assert gpu == here  # the same epochs, early stopping, batch size, ...
