@@ -44,11 +44,23 @@ def checkpoint_path(cfg: DictConfig) -> Path:
         raise ConfigError(
             "Say what to evaluate: run_dir=logs/train/runs/<stamp> or ckpt_path=<file>."
         )
-    return Path(cfg.run_dir) / "checkpoints" / "best.ckpt"
+    run_dir = Path(cfg.run_dir)
+    if not best_checkpoint(run_dir).is_file() and (run_dir / "cv_summary.json").is_file():
+        raise ConfigError(
+            f"{run_dir} is a cross-validation: each fold has its own checkpoints; give one "
+            f"fold, e.g. run_dir={run_dir / 'fold_0'}."
+        )
+    return best_checkpoint(run_dir)
+
+
+def best_checkpoint(run_dir: Path) -> Path:
+    """Where a training run keeps its best checkpoint, the one its test used."""
+    return run_dir / "checkpoints" / "best.ckpt"
 
 
 def run_config(cfg: DictConfig, saved: dict) -> DictConfig:
-    """The eval config with the run's own `RUN_KEYS`, except those overridden on this command."""
+    """The eval config with the run's own `RUN_KEYS`, except those overridden on this command
+    and those that follow an overridden key (`paths.data_dir=...` moves `data.data_dir`)."""
     from hydra.core.hydra_config import HydraConfig
 
     overridden = {
@@ -56,7 +68,7 @@ def run_config(cfg: DictConfig, saved: dict) -> DictConfig:
         for item in (HydraConfig.get().overrides.task if HydraConfig.initialized() else [])
     }
     run = OmegaConf.create({key: saved.get(key) for key in RUN_KEYS})
-    for key in overridden:
+    for key in overridden | following(cfg, overridden):
         if key.split(".")[0] in RUN_KEYS:
             OmegaConf.update(run, key, OmegaConf.select(cfg, key), merge=False)
     merged = cfg.copy()
@@ -64,3 +76,19 @@ def run_config(cfg: DictConfig, saved: dict) -> DictConfig:
     for key in RUN_KEYS:
         merged[key] = run[key]
     return merged
+
+
+def following(cfg: DictConfig, keys: set[str]) -> set[str]:
+    """The run keys whose value in `cfg` is an interpolation of one of `keys`, such as
+    `data.data_dir: ${paths.data_dir}` or `data.seed: ${seed}`."""
+    found = set()
+    for root in RUN_KEYS:
+        node = cfg.get(root)
+        if not isinstance(node, DictConfig):
+            continue
+        raw = OmegaConf.to_container(node, resolve=False)
+        assert isinstance(raw, dict)
+        for name, value in raw.items():
+            if isinstance(value, str) and any(f"${{{key}}}" in value for key in keys):
+                found.add(f"{root}.{name!s}")
+    return found

@@ -23,7 +23,14 @@ log = logging.getLogger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Train and test the model `cfg` describes; return every final metric by name."""
+    """Train and test the model `cfg` describes; return every final metric by name.
+
+    With `cv.folds=k`, a K-fold cross-validation (`litlab.cv`), which calls this once per fold.
+    """
+    if cfg.get("cv") and cfg.cv.folds is not None:
+        from litlab.cv import cross_validate
+
+        return cross_validate(cfg)
     if resuming(cfg):
         cfg = resumed_config(cfg)
     if cfg.extras.print_config:

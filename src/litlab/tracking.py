@@ -8,7 +8,8 @@ and extended instead of deleted. `WandbLogger` is Lightning's, with defaults fro
   git-ignored `.env`, or `wandb login`) and the W&B host answers; else offline, never a
   prompt. An offline run stays in `<run dir>/wandb/` until `wandb sync <that folder>`.
 - id: the W&B run already in the run directory, if any, so a resumed run continues it.
-- group: the sweep folder's name for the jobs of a multirun; name: the run or job folder.
+- group: the sweep folder's name for the jobs of a multirun, the cross-validation's for its
+  folds; name: the run, job or fold folder.
 
 The API key is read from the environment by wandb itself; litlab never takes it as an
 argument, so it cannot reach a saved config or log.
@@ -20,6 +21,7 @@ import netrc
 import os
 import re
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +30,8 @@ from urllib.parse import urlparse
 import lightning.pytorch.loggers.csv_logs as lightning_csv
 from lightning.pytorch.loggers import WandbLogger as LightningWandbLogger
 from lightning.pytorch.loggers.logger import rank_zero_experiment
+
+from litlab.outputs import is_fold_dir
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +158,22 @@ def previous_run_id(save_dir: Path) -> str | None:
 
 def default_names(save_dir: Path) -> tuple[str, str | None]:
     """(run name, group): the run folder's name; for a job of a multirun, `<sweep>-<job>` in
-    the group `<sweep>`, the sweep folder's name."""
+    the group `<sweep>`, the sweep folder's name; for a fold of a cross-validation,
+    `<cv>-fold_<i>` in the group `<cv>`, the name the cross-validation's own folder gets."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    if is_fold_dir(save_dir):
+        cv_name, _ = default_names(save_dir.parent)
+        return f"{cv_name}-{save_dir.name}", cv_name
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         sweep = save_dir.parent.name
         return f"{sweep}-{save_dir.name}", sweep
     return save_dir.name, None
+
+
+def finish_wandb_run() -> None:
+    """Finish the process's W&B run, if one is open, so the next logger starts its own."""
+    wandb = sys.modules.get("wandb")  # never imported here: only a W&B logger opens a run
+    if wandb is not None and wandb.run is not None:
+        wandb.finish()

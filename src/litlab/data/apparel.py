@@ -18,6 +18,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from litlab.data.base import TensorDataModule
+from litlab.data.inputs import ImageFolderInputs
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,9 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 Frame = tuple[list[Path], np.ndarray]  # image files and their float32 (n, L) labels
 
 
-class ApparelDataModule(TensorDataModule):
-    """Multi-label photos: float32 targets (N, L), one column per name in `class_names`.
+class ApparelDataModule(ImageFolderInputs, TensorDataModule):
+    """Multi-label photos: float32 targets (N, L), one column per name in `class_names`; new
+    inputs are image files (`ImageFolderInputs`).
 
     Args:
         image_size: images are resized to image_size x image_size.

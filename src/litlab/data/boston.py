@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
+from litlab.data.inputs import NewInputs
 from litlab.errors import ConfigError, DataError
 
 FILE = Path("boston") / "boston_housing.csv"
@@ -17,7 +18,8 @@ FILE = Path("boston") / "boston_housing.csv"
 class BostonDataModule(TensorDataModule):
     """506 suburbs of Boston: 13 features -> median home value MEDV (in $1000s).
 
-    The file ships no test set: `test_split` of the rows is held out with the seed.
+    The file ships no test set: `test_split` of the rows is held out with the seed. New inputs
+    to predict on are rows of a CSV with the same feature columns (`read_inputs`).
 
     Args:
         targets: the target columns, in order (float32 (N, T)).
@@ -55,22 +57,46 @@ class BostonDataModule(TensorDataModule):
         return {"targets": self.targets, "features": self.features}
 
     def decode(self) -> dict[str, Tensor]:
-        import pandas as pd
-
         (path,) = self.sources()
-        try:
-            frame = pd.read_csv(path)
-        except (OSError, ValueError) as err:  # pandas' ParserError is a ValueError
-            raise DataError(f"{path}: cannot read this CSV ({err}).") from err
-        features = self.features or [c for c in frame.columns if c not in self.targets]
-        absent = [c for c in [*self.targets, *features] if c not in frame.columns]
-        if absent:
-            raise DataError(
-                f"{path}: no column {', '.join(absent)}; the header has "
-                f"{', '.join(map(str, frame.columns))}. Fix data.targets / data.features."
-            )
+        frame = _read_csv(path)
+        features = self._feature_columns(frame)
+        _check_columns(frame, [*self.targets, *features], path, "Fix data.targets / data.features.")
         values = _numeric(frame, [*features, *self.targets], path)
         return {"train_x": values[:, : len(features)], "train_y": values[:, len(features) :]}
+
+    def read_inputs(self, path: Path) -> NewInputs:
+        """New rows to predict: a CSV with the feature columns (target columns are ignored)."""
+        frame = _read_csv(path)
+        features = self._feature_columns(frame)
+        _check_columns(frame, features, path, "Give the columns the model was trained on.")
+        if [len(features)] != list(self.input_shape):
+            raise DataError(
+                f"{path}: {len(features)} feature columns ({', '.join(features)}) but the model "
+                f"takes {self.input_shape[0]}; give the columns it was trained on."
+            )
+        values = _numeric(frame, features, path)
+        return NewInputs(values, "id", [str(i) for i in range(len(values))])
+
+    def _feature_columns(self, frame: Any) -> list[str]:
+        return self.features or [str(c) for c in frame.columns if c not in self.targets]
+
+
+def _read_csv(path: Path) -> Any:
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError) as err:  # pandas' ParserError is a ValueError
+        raise DataError(f"{path}: cannot read this CSV ({err}).") from err
+
+
+def _check_columns(frame: Any, columns: list[str], path: Path, fix: str) -> None:
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise DataError(
+            f"{path}: no column {', '.join(absent)}; the header has "
+            f"{', '.join(map(str, frame.columns))}. {fix}"
+        )
 
 
 def _numeric(frame: Any, columns: list[str], path: Path) -> Tensor:

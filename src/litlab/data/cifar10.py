@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
+from litlab.data.inputs import ImageFolderInputs
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ def read_batch(path: Path) -> tuple[Tensor, Tensor]:
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
 
 
-class CIFAR10DataModule(TensorDataModule):
-    """32x32 colour photos, 50,000 training and 10,000 test images, 10 classes."""
+class CIFAR10DataModule(ImageFolderInputs, TensorDataModule):
+    """32x32 colour photos, 50,000 training and 10,000 test images, 10 classes; new inputs are
+    image files (`ImageFolderInputs`)."""
 
     name = "CIFAR-10"
     how_to_get = (

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
+from litlab.data.inputs import NewInputs
 from litlab.errors import DataError
 
 FILE = Path("iceberg") / "train.json"
@@ -20,6 +21,7 @@ class IcebergDataModule(TensorDataModule):
 
     Inputs are float32 (N, 3, 75, 75): band_1, band_2 and their mean, as the book stacks them.
     `inc_angle` (a number, or "na" where unknown) is not an input, so records without it stay.
+    New inputs to predict on are records of the same kind without labels (`read_inputs`).
     """
 
     name = "iceberg"
@@ -36,33 +38,49 @@ class IcebergDataModule(TensorDataModule):
 
     def decode(self) -> dict[str, Tensor]:
         (path,) = self.sources()
-        try:
-            with open(path, encoding="utf-8") as f:
-                records = json.load(f)
-        except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
-            raise DataError(f"{path}: cannot read this JSON file ({err}).") from err
-        if not isinstance(records, list) or not records:
-            raise DataError(f"{path}: expected a non-empty list of records.")
-        for index, record in enumerate(records):
-            _check_record(record, index, path)
-        try:
-            bands = [np.asarray([r[band] for r in records], dtype=np.float32) for band in BANDS]
-        except (TypeError, ValueError) as err:
-            raise DataError(f"{path}: a band holds a value that is not a number ({err}).") from err
-        images = np.stack([*bands, (bands[0] + bands[1]) / 2], axis=1)  # (N, 3, 5625)
+        records = _read_records(path, labelled=True)
         labels = np.asarray([r["is_iceberg"] for r in records], dtype=np.float32)
-        return {
-            "train_x": torch.from_numpy(images.reshape(-1, 3, SIDE, SIDE)),
-            "train_y": torch.from_numpy(labels),
-        }
+        return {"train_x": _images(records, path), "train_y": torch.from_numpy(labels)}
+
+    def read_inputs(self, path: Path) -> NewInputs:
+        """New images to predict: a JSON list of records as Kaggle's test.json (no labels)."""
+        records = _read_records(path, labelled=False)
+        ids = [str(r.get("id", i)) for i, r in enumerate(records)]
+        return NewInputs(_images(records, path), "id", ids)
 
 
-def _check_record(record: object, index: int, path: Path) -> None:
-    """Each record has two bands of 75 x 75 numbers and a 0/1 label; else name what is wrong."""
+def _read_records(path: Path, *, labelled: bool) -> list[dict]:
+    """The checked records of a JSON file; `labelled`: each must have its 0/1 is_iceberg."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            records = json.load(f)
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
+        raise DataError(f"{path}: cannot read this JSON file ({err}).") from err
+    if not isinstance(records, list) or not records:
+        raise DataError(f"{path}: expected a non-empty list of records.")
+    for index, record in enumerate(records):
+        _check_record(record, index, path, labelled=labelled)
+    return records
+
+
+def _images(records: list[dict], path: Path) -> Tensor:
+    """float32 (N, 3, 75, 75): band_1, band_2 and their mean."""
+    try:
+        bands = [np.asarray([r[band] for r in records], dtype=np.float32) for band in BANDS]
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{path}: a band holds a value that is not a number ({err}).") from err
+    images = np.stack([*bands, (bands[0] + bands[1]) / 2], axis=1)  # (N, 3, 5625)
+    return torch.from_numpy(images.reshape(-1, 3, SIDE, SIDE))
+
+
+def _check_record(record: object, index: int, path: Path, *, labelled: bool) -> None:
+    """Each record has two bands of 75 x 75 numbers (and a 0/1 label if `labelled`); else name
+    what is wrong."""
     where = f"{path}: record {index}"
     if not isinstance(record, dict):
         raise DataError(f"{where} is a {type(record).__name__}, not an object.")
-    absent = [key for key in (*BANDS, "is_iceberg") if key not in record]
+    required = (*BANDS, "is_iceberg") if labelled else BANDS
+    absent = [key for key in required if key not in record]
     if absent:
         raise DataError(f"{where} (id {record.get('id')}) has no {', '.join(absent)}.")
     for band in BANDS:
@@ -73,7 +91,7 @@ def _check_record(record: object, index: int, path: Path) -> None:
                 f"{where} (id {record.get('id')}): {band} must be {SIDE * SIDE} numbers, "
                 f"found {size}."
             )
-    if record["is_iceberg"] not in (0, 1):
+    if labelled and record["is_iceberg"] not in (0, 1):
         raise DataError(
             f"{where} (id {record.get('id')}): is_iceberg is {record['is_iceberg']!r}, not 0 or 1."
         )

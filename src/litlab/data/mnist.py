@@ -8,13 +8,15 @@ from torch import Tensor
 
 from litlab.data.base import TensorDataModule
 from litlab.data.idx import read_idx
+from litlab.data.inputs import ImageFolderInputs
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)
 
 
-class MNISTDataModule(TensorDataModule):
-    """28x28 grey digits, 60,000 training and 10,000 test images, 10 classes."""
+class MNISTDataModule(ImageFolderInputs, TensorDataModule):
+    """28x28 grey digits, 60,000 training and 10,000 test images, 10 classes; new inputs are
+    image files (`ImageFolderInputs`)."""
 
     name = "MNIST"
     folder: ClassVar[str] = "MNIST"  # also the torchvision dataset class that downloads it
