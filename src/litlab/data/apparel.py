@@ -113,8 +113,12 @@ class ApparelDataModule(ImageFolderInputs, TensorDataModule):
 
         try:
             frame = pd.read_csv(path, dtype={IMAGE_COLUMN: str})
-        except (OSError, ValueError) as err:
-            raise DataError(f"{path}: cannot read this CSV ({err}).") from err
+        except (OSError, ValueError) as err:  # pandas' ParserError is a ValueError
+            raise DataError(
+                f"{path}: cannot read this CSV ({str(err).strip()}). It must be comma-separated "
+                f"text with a header row ({IMAGE_COLUMN}, then one 0/1 column per label); restore "
+                "it from the dataset, or delete the split CSVs to label images by folder."
+            ) from err
         labels = list(self.class_names or [])
         absent = [c for c in [IMAGE_COLUMN, *labels] if c not in frame.columns]
         if absent:

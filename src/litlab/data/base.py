@@ -135,10 +135,14 @@ class TensorDataModule(L.LightningDataModule):
 
     def missing(self, folder: Path, names: Sequence[str], detail: str = "") -> DataError:
         """The error for absent files: where we looked, what we expected, how to fix it."""
-        where = folder.resolve()
-        state = "does not exist" if not folder.exists() else "lacks " + ", ".join(names)
+        if not self.data_dir.is_dir():
+            state = (
+                f"does not exist, nor does the data root {self.data_dir.resolve()} (paths.data_dir)"
+            )
+        else:
+            state = "does not exist" if not folder.exists() else "lacks " + ", ".join(names)
         return DataError(
-            f"{self.name} data not found: {where} {state}.\n"
+            f"{self.name} data not found: {folder.resolve()} {state}.\n"
             f"Expected files: {', '.join(names)}.{detail}\n"
             f"{self.how_to_get}\n"
             f"Point every dataset at another data root with paths.data_dir=/path/to/root "
@@ -232,6 +236,9 @@ class TensorDataModule(L.LightningDataModule):
 
     def _check(self, tensors: dict[str, Tensor]) -> None:
         """The files must match what the config declares: input shape, classes, target kind."""
+        if len(tensors["train_x"]) == 0:
+            files = ", ".join(str(path) for path in self.sources())
+            raise DataError(f"{self.name}: {files} hold no samples; replace them with full copies.")
         shape = tuple(tensors["train_x"].shape[1:])
         if shape != self.input_shape:
             raise ConfigError(

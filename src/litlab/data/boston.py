@@ -87,7 +87,11 @@ def _read_csv(path: Path) -> Any:
     try:
         return pd.read_csv(path)
     except (OSError, ValueError) as err:  # pandas' ParserError is a ValueError
-        raise DataError(f"{path}: cannot read this CSV ({err}).") from err
+        raise DataError(
+            f"{path}: cannot read this CSV ({str(err).strip()}). It must be comma-separated text "
+            "with a header row and the same number of values on every row; fix that line or "
+            "place a good copy."
+        ) from err
 
 
 def _check_columns(frame: Any, columns: list[str], path: Path, fix: str) -> None:

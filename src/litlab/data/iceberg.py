@@ -55,7 +55,10 @@ def _read_records(path: Path, *, labelled: bool) -> list[dict]:
         with open(path, encoding="utf-8") as f:
             records = json.load(f)
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
-        raise DataError(f"{path}: cannot read this JSON file ({err}).") from err
+        raise DataError(
+            f"{path}: cannot read this JSON file ({err}); it is truncated or not JSON: place a "
+            "complete copy (extract it again from its .7z archive)."
+        ) from err
     if not isinstance(records, list) or not records:
         raise DataError(f"{path}: expected a non-empty list of records.")
     for index, record in enumerate(records):

@@ -1,6 +1,7 @@
 """Reader of the IDX format used by MNIST and Fashion-MNIST (plain or gzip-compressed)."""
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ def read_idx(path: Path) -> Tensor:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # zlib: a corrupt .gz body
         raise DataError(f"{path}: cannot read this IDX file ({err}); download it again.") from err
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
         raise DataError(f"{path}: not an IDX file (bad magic number); download it again.")
