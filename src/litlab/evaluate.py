@@ -10,7 +10,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.checkpoints import load_checkpoint, saved_config
+from litlab.checkpoints import check_fits, load_checkpoint, saved_config
 from litlab.errors import ConfigError
 from litlab.extras import print_config_tree
 from litlab.outputs import as_float, write_metrics
@@ -24,12 +24,14 @@ RUN_KEYS = ("seed", "data", "task", "model", "optimizer", "scheduler", "augment"
 def evaluate(cfg: DictConfig) -> dict[str, float]:
     """Test the checkpoint of `cfg.run_dir` (or `cfg.ckpt_path`); return the test metrics."""
     ckpt = checkpoint_path(cfg)
-    run_cfg = run_config(cfg, saved_config(load_checkpoint(ckpt), ckpt))
+    checkpoint = load_checkpoint(ckpt)
+    run_cfg = run_config(cfg, saved_config(checkpoint, ckpt))
     if cfg.extras.print_config:
         print_config_tree(run_cfg)
     log.info("Evaluating %s", ckpt)
     datamodule = build_datamodule(run_cfg)
     task = build_task(run_cfg)
+    check_fits(checkpoint, ckpt, task)  # e.g. a model key overridden on this command
     trainer = build_trainer(run_cfg)
     results = trainer.test(task, datamodule=datamodule, ckpt_path=str(ckpt), weights_only=True)
     metrics = {k: as_float(v) for k, v in results[0].items()}

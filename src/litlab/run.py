@@ -11,6 +11,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig
 
+from litlab.checkpoints import check_checkpoint
 from litlab.compat import check_compatible
 from litlab.config import plain_config
 from litlab.errors import ConfigError
@@ -42,6 +43,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     datamodule = build_datamodule(cfg)
     task = build_task(cfg)
+    if cfg.ckpt_path is not None:  # missing, corrupt or another model's: one message, now
+        check_checkpoint(Path(cfg.ckpt_path), task, fit=cfg.train)
     trainer = build_trainer(cfg)
     set_threads(cfg.threads, processes=trainer.num_devices)
 
