@@ -83,13 +83,15 @@ def compose_cfg(tmp_path: Path, data_root: Path) -> ComposeFn:
 
 @pytest.fixture
 def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.CompletedProcess]:
-    """Run `python src/<script>.py <args>` in a subprocess, as a user would."""
+    """Run `python src/<script>.py <args>` in a subprocess, as a user would; `via`: a wrapper
+    script and its arguments that runs the entry point (e.g. tests/signal_at_step.py)."""
 
     def _run(
-        *args: str, script: str = "train", timeout: float = 300
+        *args: str, script: str = "train", timeout: float = 300, via: Sequence[str] = ()
     ) -> subprocess.CompletedProcess:
         command = [
             sys.executable,
+            *via,
             str(ROOT / "src" / f"{script}.py"),
             f"paths.data_dir={data_root}",
             f"paths.cache_dir={tmp_path / 'cache'}",

@@ -50,6 +50,13 @@ def config_subdir(run_dir: str, resume: str | None, ckpt_path: str | None, stamp
     return f".hydra/resumed-{stamp}" if resumed else ".hydra"
 
 
+def resume_hint(run_dir: Path) -> str:
+    """The command that continues the run in `run_dir`; empty if it has no last checkpoint."""
+    if not (run_dir / LAST).is_file():
+        return ""
+    return f"Continue it with: python src/train.py resume={run_dir}"
+
+
 def latest_run(runs_dir: Path) -> Path | None:
     """The newest run (by its time-stamped name) in `runs_dir` with a last checkpoint."""
     if not runs_dir.is_dir():

@@ -57,7 +57,9 @@ class TensorLoader:
     """Iterates `(x, y)` batches of `batch_size` rows taken from tensors already in memory.
 
     Lightning duck-types loaders: it calls `sampler.set_epoch` each epoch and reads
-    `batch_sampler` (None: batching is done here).
+    `batch_sampler` (None: batching is done here). Its `state_dict` (the epoch and how many of
+    its batches were served) goes into training checkpoints, so a fit resumed from a
+    checkpoint saved mid-epoch goes on with the batches that epoch had not served yet.
     """
 
     batch_sampler = None
@@ -74,13 +76,28 @@ class TensorLoader:
         self.batch_size = batch_size
         self.sampler = sampler
         self.drop_last = drop_last
+        self._served = (sampler.epoch, 0)  # (epoch, batches served in it)
+        self._resume_at: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         rounding = math.floor if self.drop_last else math.ceil
         return rounding(len(self.sampler) / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        epoch, start = self.sampler.epoch, 0
+        if self._resume_at is not None and self._resume_at[0] == epoch:
+            start = self._resume_at[1]
+        self._resume_at = None
         order = self.sampler.indices().to(self.tensors[0].device)
-        for step in range(len(self)):
+        for step in range(start, len(self)):
             index = order[step * self.batch_size : (step + 1) * self.batch_size]
+            self._served = (epoch, step + 1)
             yield tuple(t[index] for t in self.tensors)
+
+    def state_dict(self) -> dict[str, int]:
+        epoch, batches = self._served
+        return {"epoch": epoch, "batches": batches}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Start the next pass over `state["epoch"]` after the batches it had served."""
+        self._resume_at = (state["epoch"], state["batches"])
