@@ -13,8 +13,9 @@ from litlab.errors import CheckpointError
 RUN_CONFIG = ".hydra/config.yaml"  # what makes a folder a run (Hydra writes it first)
 
 
-def load_checkpoint(path: Path, *, mmap: bool = False) -> dict[str, Any]:
-    """Load a checkpoint with `weights_only=True`; a clear CheckpointError if that fails.
+def load_plain(path: Path, *, mmap: bool = False) -> Any:
+    """`torch.load(path, weights_only=True)`: tensors and plain data only, so loading never
+    runs code; a missing or unreadable file is a CheckpointError naming it.
 
     `mmap`: map the tensors instead of reading them (cheap when only shapes are needed).
     """
@@ -22,13 +23,18 @@ def load_checkpoint(path: Path, *, mmap: bool = False) -> dict[str, Any]:
         raise CheckpointError(missing_checkpoint(path))
     mmap = mmap and zipfile.is_zipfile(path)  # else torch.load's complaint would be about mmap
     try:
-        checkpoint = torch.load(path, map_location="cpu", mmap=mmap, weights_only=True)
+        return torch.load(path, map_location="cpu", mmap=mmap, weights_only=True)
     except Exception as err:
         raise CheckpointError(
             f"{path} cannot be read as a checkpoint: {_load_failure(err)}. It may be truncated "
             "or not a litlab checkpoint; use another checkpoint of the run (best.ckpt, "
             "last.ckpt) or train again."
         ) from err
+
+
+def load_checkpoint(path: Path, *, mmap: bool = False) -> dict[str, Any]:
+    """A training checkpoint (`load_plain`) with the weights and layout Lightning needs."""
+    checkpoint = load_plain(path, mmap=mmap)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise CheckpointError(
             f"{path} holds no model weights (no state_dict); it is not a checkpoint."

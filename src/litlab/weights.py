@@ -7,6 +7,7 @@ without Lightning or Hydra, into a module that maps raw inputs to outputs:
     logits = model(images.float())  # (B, C, H, W) pixels 0..255 as the data gives them
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import torch
 from omegaconf import DictConfig
 from torch import Tensor, nn
 
+from litlab.checkpoints import load_plain
 from litlab.data.scaling import ChannelScaler
 from litlab.errors import CheckpointError
 from litlab.instantiate import instantiate
@@ -39,7 +41,9 @@ def export_weights(checkpoint: dict[str, Any], config: dict[str, Any], path: Pat
         "best_epoch": checkpoint["epoch"] + 1,  # from 1, as metrics.json counts
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(content, path)
+    partial = path.with_name(f".{path.name}.partial")  # a killed export leaves no broken file
+    torch.save(content, partial)
+    os.replace(partial, path)
 
 
 class ExportedModel(nn.Module):
@@ -62,7 +66,7 @@ class ExportedModel(nn.Module):
 
 def load_model(path: str | Path) -> ExportedModel:
     """Rebuild the model of a `best_weights.pt` file, in eval mode, on the CPU."""
-    content = torch.load(path, map_location="cpu", weights_only=True)
+    content = load_plain(Path(path))
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a litlab weights file ({FORMAT}).")
     model_cfg = content["model"]

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau
 
+from litlab.errors import ConfigError
+
 
 def cosine(optimizer: Optimizer, *, total_steps: int, min_lr: float = 0.0) -> dict[str, Any]:
     """Cosine decay from the optimizer's lr to `min_lr` over the whole fit, stepped per batch."""
@@ -26,6 +28,12 @@ def onecycle(
     final_div_factor: float = 1e4,
 ) -> dict[str, Any]:
     """Smith's one-cycle: warm up to `max_lr` for `pct_start` of the fit, then anneal."""
+    if pct_start * total_steps <= 1:  # OneCycleLR would divide by a warm-up of 0 steps
+        raise ConfigError(
+            f"scheduler=onecycle: this fit has {total_steps} optimizer steps, too few to warm up "
+            f"for scheduler.pct_start={pct_start} of them; train for more steps "
+            "(trainer.max_epochs) or use another scheduler."
+        )
     scheduler = OneCycleLR(
         optimizer,
         max_lr=max_lr,
