@@ -23,10 +23,23 @@ def _litlab_nodes(node: object):
             yield from _litlab_nodes(value)
 
 
+def _parameters(cls: type) -> dict[str, inspect.Parameter]:
+    """The keyword parameters of `cls`, with its bases' where it passes **kwargs on to them."""
+    parameters: dict[str, inspect.Parameter] = {}
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        own = inspect.signature(klass).parameters
+        parameters = {**own, **parameters}
+        if not any(p.kind is p.VAR_KEYWORD for p in own.values()):
+            break
+    return {name: p for name, p in parameters.items() if p.kind is not p.VAR_KEYWORD}
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_option_keys_are_parameters_with_their_defaults(path: Path):
     for node in _litlab_nodes(yaml.safe_load(path.read_text())):
-        parameters = inspect.signature(get_class(node["_target_"])).parameters
+        parameters = _parameters(get_class(node["_target_"]))
         for key, value in node.items():
             if key.startswith("_"):
                 continue

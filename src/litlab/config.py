@@ -20,8 +20,8 @@ def register_resolvers() -> None:
 def plain_config(cfg: DictConfig) -> dict[str, Any]:
     """The resolved config as plain dicts and lists: safe in checkpoints and logger configs."""
     container = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
-    assert isinstance(container, dict)
-    return container
+    assert isinstance(container, dict)  # a DictConfig always gives a dict
+    return {str(key): value for key, value in container.items()}
 
 
 def hydra_choices() -> dict[str, str]:

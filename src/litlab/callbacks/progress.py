@@ -1,5 +1,6 @@
 """A rich progress bar that does its work every `refresh_rate` batches, not every batch."""
 
+from collections.abc import Callable
 from typing import Any
 
 import lightning as L
@@ -15,16 +16,22 @@ class ProgressBar(RichProgressBar):
     What it shows is the same; it is only drawn less often.
     """
 
-    def _due(self, batch_idx: int, total: float) -> bool:
+    def __init__(self, refresh_rate: int = 20, **kwargs: Any) -> None:
+        super().__init__(refresh_rate=refresh_rate, **kwargs)
+
+    def _due(self, batch_idx: int, total: Callable[[], float]) -> bool:
+        """Draw after this batch? `total` is only asked of an enabled bar (rank 0)."""
+        if self.is_disabled:
+            return False
         done = batch_idx + 1
-        return done % self.refresh_rate == 0 or done >= total
+        return done % self.refresh_rate == 0 or done >= total()
 
     @override
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
         batch_idx: int,
     ) -> None:  # fmt: skip
-        if self._due(batch_idx, self.total_train_batches):
+        if self._due(batch_idx, lambda: self.total_train_batches):
             super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
 
     @override
@@ -32,7 +39,7 @@ class ProgressBar(RichProgressBar):
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
         batch_idx: int, dataloader_idx: int = 0,
     ) -> None:  # fmt: skip
-        if self._due(batch_idx, self.total_val_batches_current_dataloader):
+        if self._due(batch_idx, lambda: self.total_val_batches_current_dataloader):
             super().on_validation_batch_end(
                 trainer, pl_module, outputs, batch, batch_idx, dataloader_idx
             )
@@ -42,7 +49,7 @@ class ProgressBar(RichProgressBar):
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
         batch_idx: int, dataloader_idx: int = 0,
     ) -> None:  # fmt: skip
-        if self._due(batch_idx, self.total_test_batches_current_dataloader):
+        if self._due(batch_idx, lambda: self.total_test_batches_current_dataloader):
             super().on_test_batch_end(trainer, pl_module, outputs, batch, batch_idx, dataloader_idx)
 
     @override
@@ -50,7 +57,7 @@ class ProgressBar(RichProgressBar):
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
         batch_idx: int, dataloader_idx: int = 0,
     ) -> None:  # fmt: skip
-        if self._due(batch_idx, self.total_predict_batches_current_dataloader):
+        if self._due(batch_idx, lambda: self.total_predict_batches_current_dataloader):
             super().on_predict_batch_end(
                 trainer, pl_module, outputs, batch, batch_idx, dataloader_idx
             )

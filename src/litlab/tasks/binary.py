@@ -1,9 +1,10 @@
 """Binary classification: one logit, sigmoid + binary cross-entropy."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import (
     BinaryAccuracy,
@@ -13,14 +14,14 @@ from torchmetrics.classification import (
 )
 
 from litlab.errors import ConfigError
-from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.base import BaseTask
 from litlab.tasks.report import Report, confusion_report
 
 
 class BinaryTask(BaseTask):
     """Two classes from one logit (the positive class's); metrics `acc`, `f1`, `auroc`.
 
-    Args:
+    Args (the others are BaseTask's):
         class_names: the negative then the positive class (target 0, target 1).
         threshold: probability above which a prediction is positive.
     """
@@ -29,30 +30,13 @@ class BinaryTask(BaseTask):
     main_metric = "acc"
     main_mode = "max"
 
-    def __init__(
-        self,
-        net: nn.Module,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        *,
-        input_shape: Sequence[int],
-        num_outputs: int,
-        class_names: Sequence[str],
-        threshold: float = 0.5,
-    ) -> None:
-        if len(class_names) != 2:
-            raise ConfigError(
-                f"task=binary needs two class names (negative, positive), got {list(class_names)}."
-            )
+    def __init__(self, *args: Any, threshold: float = 0.5, **kwargs: Any) -> None:
         self.threshold = threshold
-        super().__init__(
-            net,
-            optimizer,
-            scheduler,
-            input_shape=input_shape,
-            num_outputs=num_outputs,
-            class_names=class_names,
-        )
+        super().__init__(*args, **kwargs)
+        if len(self.class_names) != 2:
+            raise ConfigError(
+                f"task=binary needs two class names (negative, positive), got {self.class_names}."
+            )
 
     @classmethod
     def outputs_for(cls, class_names: Sequence[str]) -> int:

@@ -1,9 +1,9 @@
 """Single-label classification: softmax + cross-entropy over K classes."""
 
-from collections.abc import Sequence
+from typing import Any
 
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import (
     MulticlassAccuracy,
@@ -11,7 +11,7 @@ from torchmetrics.classification import (
     MulticlassF1Score,
 )
 
-from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.base import BaseTask
 from litlab.tasks.report import Report, confusion_report
 
 
@@ -19,7 +19,7 @@ class ClassificationTask(BaseTask):
     """K-class classification; metrics `acc` (micro) and `f1_macro`; a per-class report and
     confusion matrix at test.
 
-    Args:
+    Args (the others are BaseTask's):
         class_names: one name per class, in label order.
         label_smoothing: cross-entropy label smoothing (0 = none).
     """
@@ -28,26 +28,9 @@ class ClassificationTask(BaseTask):
     main_metric = "acc"
     main_mode = "max"
 
-    def __init__(
-        self,
-        net: nn.Module,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        *,
-        input_shape: Sequence[int],
-        num_outputs: int,
-        class_names: Sequence[str],
-        label_smoothing: float = 0.0,
-    ) -> None:
+    def __init__(self, *args: Any, label_smoothing: float = 0.0, **kwargs: Any) -> None:
         self.label_smoothing = label_smoothing
-        super().__init__(
-            net,
-            optimizer,
-            scheduler,
-            input_shape=input_shape,
-            num_outputs=num_outputs,
-            class_names=class_names,
-        )
+        super().__init__(*args, **kwargs)
 
     def build_metrics(self) -> MetricCollection:
         classes = self.num_outputs

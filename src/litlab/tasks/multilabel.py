@@ -1,9 +1,9 @@
 """Multi-label classification: one sigmoid + binary cross-entropy per label."""
 
-from collections.abc import Sequence
+from typing import Any
 
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.classification import (
     MultilabelAccuracy,
@@ -12,7 +12,7 @@ from torchmetrics.classification import (
     MultilabelStatScores,
 )
 
-from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.base import BaseTask
 from litlab.tasks.report import Report, label_report
 
 
@@ -23,7 +23,7 @@ class MultilabelTask(BaseTask):
     labels (predicting nothing scores the fraction of zeros), so the main metric is
     `f1_macro`. The test report gives precision, recall and F1 per label.
 
-    Args:
+    Args (the others are BaseTask's):
         class_names: one name per label, in target column order.
         threshold: probability above which a label is predicted.
     """
@@ -32,26 +32,9 @@ class MultilabelTask(BaseTask):
     main_metric = "f1_macro"
     main_mode = "max"
 
-    def __init__(
-        self,
-        net: nn.Module,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        *,
-        input_shape: Sequence[int],
-        num_outputs: int,
-        class_names: Sequence[str],
-        threshold: float = 0.5,
-    ) -> None:
+    def __init__(self, *args: Any, threshold: float = 0.5, **kwargs: Any) -> None:
         self.threshold = threshold
-        super().__init__(
-            net,
-            optimizer,
-            scheduler,
-            input_shape=input_shape,
-            num_outputs=num_outputs,
-            class_names=class_names,
-        )
+        super().__init__(*args, **kwargs)
 
     def build_metrics(self) -> MetricCollection:
         labels, threshold = self.num_outputs, self.threshold

@@ -1,14 +1,14 @@
 """Regression: MSE on standardised targets; MAE and RMSE in the targets' own units."""
 
-from collections.abc import Sequence
+from typing import Any
 
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
 
 from litlab.data.scaling import ChannelScaler
-from litlab.tasks.base import BaseTask, OptimizerFactory, SchedulerFactory
+from litlab.tasks.base import BaseTask
 from litlab.tasks.report import Report
 
 
@@ -19,7 +19,7 @@ class RegressionTask(BaseTask):
     `target_scaling`; identity when it is `none`); the scaler lives in this task's weights, so
     evaluation and prediction undo exactly what training applied.
 
-    Args:
+    Args (the others are BaseTask's):
         class_names: one name per target column.
     """
 
@@ -27,25 +27,9 @@ class RegressionTask(BaseTask):
     main_metric = "mae"
     main_mode = "min"
 
-    def __init__(
-        self,
-        net: nn.Module,
-        optimizer: OptimizerFactory,
-        scheduler: SchedulerFactory | None = None,
-        *,
-        input_shape: Sequence[int],
-        num_outputs: int,
-        class_names: Sequence[str],
-    ) -> None:
-        super().__init__(
-            net,
-            optimizer,
-            scheduler,
-            input_shape=input_shape,
-            num_outputs=num_outputs,
-            class_names=class_names,
-        )
-        self.target_scaler = ChannelScaler(num_outputs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target_scaler = ChannelScaler(self.num_outputs)
 
     def setup(self, stage: str) -> None:
         super().setup(stage)
