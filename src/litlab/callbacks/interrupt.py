@@ -8,6 +8,7 @@ from types import FrameType
 from typing import Any
 
 import lightning as L
+import torch
 
 from litlab.errors import RunInterruptedError, signal_name
 from litlab.resume import LAST, resume_hint
@@ -66,12 +67,12 @@ class InterruptCheckpoint(L.Callback):
         )
 
     def _stop_if_asked(self, trainer: L.Trainer) -> None:
-        asked = self._received is not None
+        signum = self._received or 0
         if trainer.world_size > 1:  # a signal seen by one rank stops them all, together
-            asked = trainer.strategy.reduce_boolean_decision(asked, all=False)
-        if not asked:
+            seen = torch.tensor(signum, device=trainer.strategy.root_device)
+            signum = int(trainer.strategy.reduce(seen, reduce_op="max"))
+        if not signum:
             return
-        signum = self._received if self._received is not None else signal.SIGTERM
         path = self.run_dir / LAST
         trainer.save_checkpoint(path, weights_only=False)
         raise RunInterruptedError(
