@@ -14,7 +14,7 @@ import torch
 from omegaconf import DictConfig
 from torch import Tensor
 
-from litlab.checkpoints import load_checkpoint, saved_config
+from litlab.checkpoints import check_fits, load_checkpoint, saved_config
 from litlab.data.base import TensorDataModule
 from litlab.data.inputs import NewInputs, ReadsInputs
 from litlab.data.loader import EpochOrder, TensorLoader
@@ -30,11 +30,13 @@ log = logging.getLogger(__name__)
 def predict(cfg: DictConfig) -> dict[str, float]:
     """Write `<output dir>/predictions.csv`; return the number of rows as `predictions`."""
     ckpt = checkpoint_path(cfg)
-    run_cfg = run_config(cfg, saved_config(load_checkpoint(ckpt), ckpt))
+    checkpoint = load_checkpoint(ckpt)
+    run_cfg = run_config(cfg, saved_config(checkpoint, ckpt))
     if cfg.extras.print_config:
         print_config_tree(run_cfg)
     datamodule = cast(TensorDataModule, build_datamodule(run_cfg))
     task = build_task(run_cfg)
+    check_fits(checkpoint, ckpt, task)  # e.g. a model key overridden on this command
     trainer = build_trainer(run_cfg)
     targets = None
     if cfg.inputs is None:

@@ -67,9 +67,11 @@ def prediction_columns(
 
 
 def write_predictions(path: Path, key: str, ids: Sequence[object], columns: Columns) -> None:
-    """Write one row per id: `key` (file or id), then `columns` in order."""
+    """Write one row per id: `key` (file or id), then `columns` in order; numbers to 6
+    significant digits (the outputs are float32: more digits would be noise)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow([key, *columns])
-        writer.writerows(zip(ids, *columns.values(), strict=True))
+        for row in zip(ids, *columns.values(), strict=True):
+            writer.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row])
