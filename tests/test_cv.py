@@ -69,7 +69,11 @@ def test_three_folds_give_three_fits_and_their_mean_and_std(compose_cfg, tmp_pat
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [(["cv.folds=1"], "at least 2 folds"), (["cv.folds=2", "train=false"], "train=true")],
+    [
+        (["cv.folds=1"], "at least 2 folds"),
+        (["cv.folds=2", "train=false"], "train=true"),
+        (["cv.folds=2", "trainer=ddp_cpu"], "one device"),
+    ],
 )
 def test_impossible_cross_validations_are_one_message(compose_cfg, overrides, message):
     with pytest.raises(ConfigError, match=message):

@@ -63,6 +63,12 @@ def check_cv(cfg: DictConfig) -> None:
         raise ConfigError(f"cv.folds={folds}: K-fold needs a whole number of at least 2 folds.")
     if not cfg.train:
         raise ConfigError("cv.folds fits one model per fold: it needs train=true.")
+    if OmegaConf.select(cfg, "trainer.strategy") is not None:
+        raise ConfigError(
+            "cv.folds fits its folds one after another in this process, on one device: use "
+            "trainer=cpu or trainer=gpu, or run each fold as a job of a sweep: "
+            f"-m data.folds={folds} data.fold={','.join(map(str, range(folds)))}"
+        )
     if cfg.get("resume") is not None or cfg.get("ckpt_path") is not None:
         raise ConfigError(
             "cv.folds starts k new fits: it cannot resume a run or start from ckpt_path; "
