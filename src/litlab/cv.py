@@ -152,12 +152,11 @@ def write_summary(
 
 def summary_table(per_fold: Sequence[Mapping[str, float]], mean: Metrics, std: Metrics) -> str:
     """The validation and test metrics of each fold, then mean ± std, as a text table."""
-    names = [name for name in mean if name.startswith(("val/", "test/"))]
-    rows = [[str(i), *(f"{m[name]:.4g}" for name in names)] for i, m in enumerate(per_fold)]
+    names = [name for stage in ("val/", "test/") for name in mean if name.startswith(stage)]
+    rows = [["fold", *names]]
+    rows += [[str(i), *(f"{m[name]:.4g}" for name in names)] for i, m in enumerate(per_fold)]
     rows.append(["mean ± std", *(f"{mean[n]:.4g} ± {std[n]:.2g}" for n in names)])
-    header = ["fold", *names]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     title = f"Cross-validation over {len(per_fold)} folds (std over the folds, k - 1 dof):"
-    head = "  ".join(cell.rjust(w) for cell, w in zip(header, widths, strict=True))
-    return "\n".join([title, head, *lines])
+    return "\n".join([title, *lines])
