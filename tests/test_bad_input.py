@@ -171,7 +171,7 @@ def batch_too_large(root: Path) -> list[str]:
 
 def schedule_too_short(root: Path) -> list[str]:
     _mnist(root)
-    return ["scheduler=onecycle", "data.batch_size=16", "trainer.max_epochs=1"]  # 3 steps
+    return ["scheduler=onecycle", "data.batch_size=12", "trainer.max_epochs=1"]  # 4 steps
 
 
 def cannot_work(root: Path) -> list[str]:
@@ -253,8 +253,8 @@ CASES: dict[str, tuple[Setup, str]] = {
     ),
     "schedule too short for its warm-up": (
         schedule_too_short,
-        r"scheduler=onecycle: this fit has 3 optimizer steps, too few to warm up for "
-        r"scheduler\.pct_start=0\.25 of them; train for more steps \(trainer\.max_epochs\)",
+        r"scheduler=onecycle: scheduler\.pct_start=0\.25 of this fit's 4 optimizer steps is a "
+        r"warm-up of one step.*train for more steps \(trainer\.max_epochs\)",
     ),
     "combination that cannot work": (
         cannot_work, r"model=cnn needs image inputs .*use model=mlp for tabular data"

@@ -28,11 +28,11 @@ def onecycle(
     final_div_factor: float = 1e4,
 ) -> dict[str, Any]:
     """Smith's one-cycle: warm up to `max_lr` for `pct_start` of the fit, then anneal."""
-    if pct_start * total_steps <= 1:  # OneCycleLR would divide by a warm-up of 0 steps
+    if pct_start * total_steps == 1:  # OneCycleLR's one-step warm-up divides 0 by 0
         raise ConfigError(
-            f"scheduler=onecycle: this fit has {total_steps} optimizer steps, too few to warm up "
-            f"for scheduler.pct_start={pct_start} of them; train for more steps "
-            "(trainer.max_epochs) or use another scheduler."
+            f"scheduler=onecycle: scheduler.pct_start={pct_start} of this fit's {total_steps} "
+            "optimizer steps is a warm-up of one step, which OneCycleLR cannot schedule; train "
+            "for more steps (trainer.max_epochs) or change scheduler.pct_start."
         )
     scheduler = OneCycleLR(
         optimizer,
