@@ -132,10 +132,14 @@ def stopped_at(run_cli, tmp_path: Path, name: str, step: int):
 def test_ctrl_c_saves_the_run_exits_130_and_resuming_ends_as_the_unstopped_run(
     run_cli, tmp_path, resume, unstopped
 ):
+    secret = "0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0"
+    (tmp_path / ".env").write_text(f"WANDB_API_KEY={secret}\n")  # read by the run, kept out
     result = stopped_at(run_cli, tmp_path, "SIGINT", 15)  # mid-epoch 1
     assert result.returncode == 130, result.stderr
     run = tmp_path / "run"
     output = result.stdout + result.stderr
+    for path in [p for p in run.rglob("*") if p.is_file()]:  # train.log, .hydra/, checkpoints
+        assert secret.encode() not in path.read_bytes(), path
     assert (
         f"Stopped by Ctrl-C (SIGINT) at epoch 1, step 16; the run's state is saved in "
         f"{run / 'checkpoints' / 'last.ckpt'}. Continue it with: python src/train.py resume={run}"
