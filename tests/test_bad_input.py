@@ -96,6 +96,26 @@ def idx_gz_corrupt(root: Path) -> list[str]:
     return []
 
 
+def pickle_missing(root: Path) -> list[str]:
+    (write_cifar10(root, batches=(10,) * 5, test=10) / "test_batch").unlink()
+    return ["data=cifar10"]
+
+
+def csv_missing(root: Path) -> list[str]:
+    write_iceberg(root, records=10)  # the data root exists, the boston folder does not
+    return ["data=boston"]
+
+
+def json_missing(root: Path) -> list[str]:
+    write_boston(root, rows=40)
+    return ["data=iceberg"]
+
+
+def images_missing(root: Path) -> list[str]:
+    write_boston(root, rows=40)
+    return ["data=apparel"]
+
+
 def pickle_truncated(root: Path) -> list[str]:
     _cut(write_cifar10(root, batches=(10,) * 5, test=10) / "data_batch_3", 0.5)
     return ["data=cifar10"]
@@ -196,6 +216,24 @@ CASES: dict[str, tuple[Setup, str]] = {
     "IDX gzip corrupt": (
         idx_gz_corrupt,
         r"train-images-idx3-ubyte\.gz: cannot read this IDX file \(.+\); download it again",
+    ),
+    "pickle batch missing": (
+        pickle_missing, r"CIFAR-10 data not found: .*cifar-10-batches-py lacks test_batch\..*unpack"
+    ),
+    "CSV missing": (
+        csv_missing,
+        r"Boston housing data not found: .*boston does not exist\.\nExpected files: "
+        r"boston_housing\.csv\..*Place the CSV",
+    ),
+    "JSON missing": (
+        json_missing,
+        r"iceberg data not found: .*iceberg does not exist\.\nExpected files: train\.json\..*"
+        r"Kaggle",
+    ),
+    "image folder missing": (
+        images_missing,
+        r"apparel data not found: .*apparel does not exist\.\nExpected files: "
+        r"clothes_dataset/<color>_<item>/\*\.jpg\..*Roadbook_DeepLearning",
     ),
     "pickle batch truncated": (
         pickle_truncated,
