@@ -2,6 +2,7 @@
 stay out of every file a run writes."""
 
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -23,11 +24,9 @@ SECRET = "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed"
 def test_every_checkpoint_kind_loads_weights_only_and_no_file_holds_the_api_key(
     compose_cfg, tmp_path, monkeypatch, caplog
 ):
-    # The key comes from a .env at the project root, as a user keeps it; W&B finds it, cannot
-    # reach its host, and logs offline. SIGTERM after step 7 leaves an interrupt checkpoint.
+    # The key comes from a .env at the project root, as a user keeps it (W&B stays offline).
+    # SIGTERM after step 7 leaves an interrupt checkpoint.
     monkeypatch.delenv("WANDB_API_KEY", raising=False)  # and unset again after the test
-    monkeypatch.delenv("WANDB_MODE")
-    monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
     (tmp_path / ".env").write_text(f"WANDB_API_KEY={SECRET}\n")
     init = L.Trainer.__init__
     stop = SignalAtStep(signal.SIGTERM, 7)
@@ -41,7 +40,7 @@ def test_every_checkpoint_kind_loads_weights_only_and_no_file_holds_the_api_key(
     overrides = ["debug=limit", "scheduler=cosine", f"paths.root_dir={tmp_path}"]
     with pytest.raises(SystemExit):
         run_entry(train, compose_cfg([*overrides, "logger=[csv,wandb]"]))
-    assert "cannot be reached: W&B runs offline" in caplog.text  # the key was found
+    assert os.environ["WANDB_API_KEY"] == SECRET  # read from .env, for wandb to find
     interrupt = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert interrupt["global_step"] == 8 and interrupt["lr_schedulers"]
     stop.step = -1
