@@ -4,6 +4,7 @@ import csv
 import json
 
 import pytest
+import torch
 
 from litlab.errors import ConfigError
 from litlab.resume import config_subdir, latest_run, resume_run_dir
@@ -31,8 +32,15 @@ def test_an_interrupted_fit_resumes_to_its_epochs_in_its_own_directory(run_cli, 
     assert "ckpt_path=last" in (resumed / "overrides.yaml").read_text()
     # metrics.csv holds every epoch once; the W&B run goes on under the same id.
     with (run / "metrics.csv").open() as file:
-        epochs = [row["epoch"] for row in csv.DictReader(file) if row["train/loss"]]
+        rows = list(csv.DictReader(file))
+    epochs = [row["epoch"] for row in rows if row["train/loss"]]
     assert epochs == ["0", "1", "2", "3"]
+    # The best validation value so far travels in the checkpoint: it covers all 4 epochs.
+    val_acc = [float(row["val/acc"]) for row in rows if row["val/acc"]]
+    final = json.loads((run / "metrics.json").read_text())
+    assert len(val_acc) == 4 and final["val/acc_best"] == pytest.approx(max(val_acc))
+    state = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert float(state["val_best.value"]) == pytest.approx(max(val_acc))
     before, after = offline_runs(run)
     assert before["id"] == after["id"] and after["exit_code"] == 0
 

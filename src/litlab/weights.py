@@ -21,6 +21,7 @@ from litlab.errors import CheckpointError
 from litlab.instantiate import instantiate
 
 FORMAT = "litlab-weights/1"
+MODEL_PARTS = ("net", "input_scaler", "target_scaler")  # of a task's state dict: the model
 
 
 def export_weights(checkpoint: dict[str, Any], config: dict[str, Any], path: Path) -> None:
@@ -34,7 +35,11 @@ def export_weights(checkpoint: dict[str, Any], config: dict[str, Any], path: Pat
     data = config["data"]
     content = {
         "format": FORMAT,
-        "state_dict": checkpoint["state_dict"],  # net.*, input_scaler.*, target_scaler.*
+        "state_dict": {
+            name: tensor
+            for name, tensor in checkpoint["state_dict"].items()
+            if name.split(".")[0] in MODEL_PARTS
+        },
         "model": config["model"],
         "target_kind": data["target_kind"],
         "class_names": list(data.get("class_names") or []),

@@ -25,14 +25,18 @@ class InterruptCheckpoint(L.Callback):
     state is saved to the run's `checkpoints/last.ckpt`, the checkpoint `resume=<run dir>`
     continues from, and RunInterruptedError ends the run with the signal's exit code. Saving at a
     batch boundary keeps the weights, optimizer and loop counters consistent. A second Ctrl-C
-    stops at once, without a checkpoint. Under DDP every rank stops at the same batch.
+    stops at once, without a checkpoint. Under DDP every rank stops at the same batch: the
+    ranks agree on the signal every `ddp_check_every` batches and at the end of each epoch
+    (a collective every step would make each step wait for the device).
 
     Args:
         run_dir: the run directory.
+        ddp_check_every: batches between two agreements of the ranks under DDP.
     """
 
-    def __init__(self, run_dir: str) -> None:
+    def __init__(self, run_dir: str, ddp_check_every: int = 50) -> None:
         self.run_dir = Path(run_dir)
+        self.ddp_check_every = ddp_check_every
         self._received: int | None = None
         self._previous: dict[int, Any] = {}
 
@@ -43,7 +47,8 @@ class InterruptCheckpoint(L.Callback):
             self._previous = {signum: signal.signal(signum, self._on_signal) for signum in SIGNALS}
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
-        self._stop_if_asked(trainer)
+        if trainer.world_size == 1 or trainer.global_step % self.ddp_check_every == 0:
+            self._stop_if_asked(trainer)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._stop_if_asked(trainer)

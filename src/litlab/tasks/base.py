@@ -92,6 +92,7 @@ class BaseTask(L.LightningModule):
         self.losses = nn.ModuleDict({f"{s}_loss": BatchMean() for s in ("train", "val", "test")})
         self._epoch_steps: dict[str, list[tuple[Tensor, Tensor, Tensor]]] = {}
         self.val_best = MaxMetric() if self.main_mode == "max" else MinMetric()
+        self.val_best.persistent(True)  # in checkpoints: a resumed fit keeps its best so far
         self.report_metrics = self.build_report_metrics()
         self.test_report: Report | None = None  # set at the end of each test epoch
 
