@@ -40,7 +40,7 @@ def test_an_interrupted_fit_resumes_to_its_epochs_in_its_own_directory(run_cli, 
     final = json.loads((run / "metrics.json").read_text())
     assert len(val_acc) == 4 and final["val/acc_best"] == pytest.approx(max(val_acc))
     state = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
-    assert float(state["val_best.value"]) == pytest.approx(max(val_acc))
+    assert float(state["val_best.max_value"]) == pytest.approx(max(val_acc))
     before, after = offline_runs(run)
     assert before["id"] == after["id"] and after["exit_code"] == 0
 
