@@ -2,6 +2,7 @@
 
     make bench                                  # synthetic data of the real shapes
     make bench ARGS="--data-dir ../shared/data" # the real copies, where present
+    make bench ARGS="compile=true"              # an option on litlab's side (raw stays eager fp32)
 
 For each case the two loops alternate (raw, litlab, raw, litlab, ...) with the same data,
 network, optimizer, batch size, thread count and number of steps; the litlab side is
@@ -70,6 +71,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="default: litlab's choice")
     parser.add_argument("--tiny", action="store_true", help="a few steps: checks the script")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
+    parser.add_argument(
+        "overrides", nargs="*", help="config overrides for litlab's side, e.g. compile=true"
+    )
     args = parser.parse_args(argv)
     if args.tiny:
         args.steps, args.repeats = 8, 1
@@ -90,6 +94,7 @@ def case_config(case: Case, data_root: Path, work: Path, args: argparse.Namespac
         "trainer.max_epochs=1",
         f"+trainer.limit_train_batches={args.steps + WARMUP_STEPS}",
         "+trainer.limit_val_batches=2",
+        *args.overrides,
     ]
     if args.threads is not None:
         overrides.append(f"threads={args.threads}")
@@ -189,7 +194,7 @@ def run_case(case: Case, args: argparse.Namespace, work: Path) -> dict[str, obje
 
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
-    results: dict[str, object] = {"torch": torch.__version__}
+    results: dict[str, object] = {"torch": torch.__version__, "overrides": args.overrides}
     cases: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.cases:
