@@ -6,8 +6,10 @@ command line (`data.data_dir=...`, `data=fashion_mnist`) replaces the saved valu
 """
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
+import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from litlab.checkpoints import check_fits, load_checkpoint, saved_config
@@ -21,19 +23,37 @@ log = logging.getLogger(__name__)
 RUN_KEYS = ("seed", "data", "task", "model", "optimizer", "scheduler", "augment")
 
 
-def evaluate(cfg: DictConfig) -> dict[str, float]:
-    """Test the checkpoint of `cfg.run_dir` (or `cfg.ckpt_path`); return the test metrics."""
+@dataclass(frozen=True)
+class RestoredRun:
+    """A past run rebuilt from its checkpoint, ready to test or predict with `ckpt`."""
+
+    ckpt: Path
+    config: DictConfig  # the run's saved config with this command's overrides
+    datamodule: L.LightningDataModule
+    task: L.LightningModule
+    trainer: L.Trainer
+
+
+def restore_run(cfg: DictConfig) -> RestoredRun:
+    """The run of `cfg.run_dir` (or `cfg.ckpt_path`), checked against its checkpoint."""
     ckpt = checkpoint_path(cfg)
     checkpoint = load_checkpoint(ckpt)
     run_cfg = run_config(cfg, saved_config(checkpoint, ckpt))
     if cfg.extras.print_config:
         print_config_tree(run_cfg)
-    log.info("Evaluating %s", ckpt)
     datamodule = build_datamodule(run_cfg)
     task = build_task(run_cfg)
     check_fits(checkpoint, ckpt, task)  # e.g. a model key overridden on this command
-    trainer = build_trainer(run_cfg)
-    results = trainer.test(task, datamodule=datamodule, ckpt_path=str(ckpt), weights_only=True)
+    return RestoredRun(ckpt, run_cfg, datamodule, task, build_trainer(run_cfg))
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    """Test the checkpoint of `cfg.run_dir` (or `cfg.ckpt_path`); return the test metrics."""
+    run = restore_run(cfg)
+    log.info("Evaluating %s", run.ckpt)
+    results = run.trainer.test(
+        run.task, datamodule=run.datamodule, ckpt_path=str(run.ckpt), weights_only=True
+    )
     metrics = {k: as_float(v) for k, v in results[0].items()}
     write_metrics(Path(cfg.paths.output_dir) / "metrics.json", metrics)
     return metrics

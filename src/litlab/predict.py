@@ -14,35 +14,25 @@ import torch
 from omegaconf import DictConfig
 from torch import Tensor
 
-from litlab.checkpoints import check_fits, load_checkpoint, saved_config
 from litlab.data.base import TensorDataModule
 from litlab.data.inputs import NewInputs, ReadsInputs
 from litlab.data.loader import EpochOrder, TensorLoader
 from litlab.errors import ConfigError
-from litlab.evaluate import checkpoint_path, run_config
-from litlab.extras import print_config_tree
+from litlab.evaluate import restore_run
 from litlab.predictions import prediction_columns, write_predictions
-from litlab.run import build_datamodule, build_task, build_trainer
 
 log = logging.getLogger(__name__)
 
 
 def predict(cfg: DictConfig) -> dict[str, float]:
     """Write `<output dir>/predictions.csv`; return the number of rows as `predictions`."""
-    ckpt = checkpoint_path(cfg)
-    checkpoint = load_checkpoint(ckpt)
-    run_cfg = run_config(cfg, saved_config(checkpoint, ckpt))
-    if cfg.extras.print_config:
-        print_config_tree(run_cfg)
-    datamodule = cast(TensorDataModule, build_datamodule(run_cfg))
-    task = build_task(run_cfg)
-    check_fits(checkpoint, ckpt, task)  # e.g. a model key overridden on this command
-    trainer = build_trainer(run_cfg)
-    targets = None
+    run = restore_run(cfg)
+    datamodule = cast(TensorDataModule, run.datamodule)
+    ckpt, targets = str(run.ckpt), None
     if cfg.inputs is None:
         log.info("Predicting the test split with %s", ckpt)
-        batches = trainer.predict(
-            task, datamodule=datamodule, ckpt_path=str(ckpt), weights_only=True
+        batches = run.trainer.predict(
+            run.task, datamodule=datamodule, ckpt_path=ckpt, weights_only=True
         )
         targets = datamodule.splits["test"][1]
         key, ids = "id", [str(i) for i in range(len(targets))]
@@ -54,14 +44,16 @@ def predict(cfg: DictConfig) -> dict[str, float]:
             batch_size=datamodule.eval_batch_size,
             sampler=EpochOrder(len(inputs.x), shuffle=False, seed=0),
         )
-        batches = trainer.predict(task, dataloaders=loader, ckpt_path=str(ckpt), weights_only=True)
+        batches = run.trainer.predict(
+            run.task, dataloaders=loader, ckpt_path=ckpt, weights_only=True
+        )
         key, ids = inputs.key, inputs.ids
     outputs = torch.cat(cast(list[Tensor], batches)).cpu()  # one (B, outputs) tensor per batch
     columns = prediction_columns(
-        run_cfg.data.target_kind,
+        run.config.data.target_kind,
         outputs,
-        list(run_cfg.task.class_names),
-        threshold=run_cfg.task.get("threshold", 0.5),
+        list(run.config.task.class_names),
+        threshold=run.config.task.get("threshold", 0.5),
         targets=targets,
     )
     path = Path(cfg.paths.output_dir) / "predictions.csv"
