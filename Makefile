@@ -16,9 +16,9 @@ install:  ## create .venv (if absent) and install litlab with its dev tools
 train:  ## train the default model (MNIST, MLP); pass ARGS="data=digits ..." for overrides
 	$(PYTHON) src/train.py $(ARGS)
 
-test:  ## lint, then the whole offline test suite
+test:  ## lint, then the whole offline test suite (one worker per core, at most 4)
 	$(PYTHON) -m ruff check .
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --maxprocesses 4 --dist worksteal
 
 test-fast:  ## the test suite without tests marked slow
 	$(PYTHON) -m pytest -m "not slow"
