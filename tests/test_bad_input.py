@@ -199,6 +199,16 @@ def cannot_work(root: Path) -> list[str]:
     return ["data=boston", "model=cnn"]
 
 
+def seed_not_a_number(root: Path) -> list[str]:
+    _mnist(root)
+    return ["seed=x"]
+
+
+def learning_rate_negative(root: Path) -> list[str]:
+    _mnist(root)
+    return ["optimizer.lr=-1", "data.batch_size=16"]
+
+
 CASES: dict[str, tuple[Setup, str]] = {
     "data root missing": (
         no_data_root,
@@ -296,6 +306,11 @@ CASES: dict[str, tuple[Setup, str]] = {
     ),
     "combination that cannot work": (
         cannot_work, r"model=cnn needs image inputs .*use model=mlp for tabular data"
+    ),
+    "seed not a number": (seed_not_a_number, r"seed='x' is not a whole number; give one"),
+    "learning rate negative": (
+        learning_rate_negative,
+        r"optimizer: Invalid learning rate: -1(\.0)?; fix that optimizer\.\* value",
     ),
 }  # fmt: skip
 

@@ -38,6 +38,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
         print_config_tree(cfg)
     check_targets(cfg)
     check_compatible(cfg)
+    if not isinstance(cfg.seed, int):
+        raise ConfigError(f"seed={cfg.seed!r} is not a whole number; give one, e.g. seed=777.")
     L.seed_everything(cfg.seed, workers=True)
     log.info("Seed: %d", cfg.seed)
 

@@ -207,7 +207,10 @@ class BaseTask(L.LightningModule):
     # -- optimisation -------------------------------------------------------------------------
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=self.parameters())
+        try:
+            optimizer = self.optimizer_factory(params=self.parameters())
+        except ValueError as err:  # torch's own check of lr, betas, momentum, ...
+            raise ConfigError(f"optimizer: {err}; fix that optimizer.* value.") from err
         if self.scheduler_factory is None:
             return optimizer
         total_steps = int(self.trainer.estimated_stepping_batches)
