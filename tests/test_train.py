@@ -62,7 +62,11 @@ def test_debug_presets_run(compose_cfg, preset):
     overrides = [f"debug={preset}"]
     if preset in ("overfit", "profiler"):
         overrides.append("trainer.max_epochs=1")
-    assert "test/acc" in train(compose_cfg(overrides))
+    cfg = compose_cfg(overrides)
+    assert "test/acc" in train(cfg)
+    if preset == "profiler":  # it replaces the default NoProfiler and times every hook
+        report = (Path(cfg.paths.output_dir) / "fit-profile.txt").read_text()
+        assert "run_training_epoch" in report
 
 
 def test_callbacks_none_trains_and_tests_the_last_weights(compose_cfg):
