@@ -73,7 +73,7 @@ def test_a_failed_download_ends_in_the_missing_data_message(tmp_path, monkeypatc
 
     monkeypatch.setattr(datasets, "CIFAR10", offline)
     with pytest.raises(DataError) as err:
-        make(tmp_path, download=True).prepare_data()
+        make(tmp_path, download=True).prepare_data()  # offline: the download is patched to fail
     assert "download failed: network unreachable" in str(err.value)
     assert "cifar-10-batches-py" in str(err.value) and "data=digits" in str(err.value)
 
