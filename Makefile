@@ -23,10 +23,10 @@ test:  ## lint, then the whole offline test suite (one worker per core, at most 
 test-fast:  ## the test suite without tests marked slow
 	$(PYTHON) -m pytest -m "not slow"
 
-lint:  ## ruff lint and format check, and the pre-commit file hygiene hooks
+lint:  ## ruff lint and format check, and the pre-commit hooks (the venv's own tools)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m pre_commit run --all-files
+	PATH="$(abspath $(dir $(PYTHON))):$$PATH" $(PYTHON) -m pre_commit run --all-files
 
 format:  ## format and auto-fix with ruff
 	$(PYTHON) -m ruff format .
