@@ -11,7 +11,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig
 
-from litlab.checkpoints import check_checkpoint
+from litlab.checkpoints import check_checkpoint, load_plain
 from litlab.compat import check_compatible
 from litlab.config import plain_config
 from litlab.errors import ConfigError
@@ -115,9 +115,7 @@ def best_of_fit(trainer: L.Trainer) -> dict[str, float]:
     if not isinstance(callback, ModelCheckpoint) or callback.best_model_score is None:
         return {}  # no checkpoint, or one that keeps the latest weights without a monitor
     # mmap: only the small "epoch" entry is read from the file.
-    checkpoint = torch.load(
-        callback.best_model_path, map_location="cpu", mmap=True, weights_only=True
-    )
+    checkpoint = load_plain(Path(callback.best_model_path), mmap=True)
     return {
         "best_epoch": checkpoint["epoch"] + 1,
         f"{callback.monitor}_best": as_float(callback.best_model_score),
