@@ -3,7 +3,7 @@ PYTHON ?= .venv/bin/python
 VENV_PYTHON ?= python3
 
 .DEFAULT_GOAL := help
-.PHONY: help install train test test-fast lint format typecheck bench clean-logs
+.PHONY: help install train test test-fast test-lowest lint format typecheck bench clean-logs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,12 +16,17 @@ install:  ## create .venv (if absent) and install litlab with its dev tools
 train:  ## train the default model (MNIST, MLP); pass ARGS="data=digits ..." for overrides
 	$(PYTHON) src/train.py $(ARGS)
 
-test:  ## lint, then the whole offline test suite (one worker per core, at most 4)
+test:  ## ruff (lint and format), mypy, then the whole offline test suite (one worker per core, at most 4)
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 	$(PYTHON) -m pytest -n auto --maxprocesses 4 --dist worksteal
 
 test-fast:  ## the test suite without tests marked slow
-	$(PYTHON) -m pytest -m "not slow"
+	$(PYTHON) -m pytest -m "not slow" -n auto --maxprocesses 4 --dist worksteal
+
+test-lowest:  ## the fast tests on the lowest versions pyproject.toml allows (.venv-lowest)
+	bash .ci/lowest
 
 lint:  ## ruff lint and format check, and the pre-commit hooks (the venv's own tools)
 	$(PYTHON) -m ruff check .
@@ -33,7 +38,7 @@ format:  ## format and auto-fix with ruff
 	$(PYTHON) -m ruff check --fix .
 
 bench:  ## litlab vs a hand-written loop: samples/s, start-up, memory (ARGS="--data-dir ../shared/data")
-	$(PYTHON) bench/bench.py $(ARGS)
+	$(PYTHON) -m bench.bench $(ARGS)
 
 typecheck:  ## mypy over the package
 	$(PYTHON) -m mypy

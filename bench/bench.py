@@ -6,7 +6,7 @@
 
 For each case the two loops alternate (raw, litlab, raw, litlab, ...) with the same data,
 network, optimizer, batch size, thread count and number of steps; the litlab side is
-`litlab.run`'s own path with the default callbacks and logger. Printed and written as JSON:
+`litlab.train`'s own path with the default callbacks and logger. Printed and written as JSON:
 samples/s of each and their ratio, seconds from process start to the first training step
 (beside a bare `import torch, lightning`), and peak memory.
 """
@@ -27,12 +27,13 @@ import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig
 
+from litlab.api import compose_config
+from litlab.build import build_datamodule, build_task, build_trainer
 from litlab.callbacks.throughput import Throughput
-from litlab.config import compose_config
 from litlab.data.base import TensorDataModule
-from litlab.data.synthetic import write_cifar10, write_mnist
-from litlab.instantiate import instantiate
-from litlab.run import build_datamodule, build_task, build_trainer, set_threads
+from litlab.devices import set_threads
+from litlab.registry import instantiate
+from tests.synthetic import write_cifar10, write_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP_STEPS = 5
@@ -125,7 +126,7 @@ def raw_loop(cfg: DictConfig, datamodule: TensorDataModule, steps: int) -> float
 
 
 def litlab_fit(cfg: DictConfig, datamodule: TensorDataModule) -> float:
-    """Samples/s of `litlab.run`'s fit with the config's own callbacks and logger."""
+    """Samples/s of `litlab.train`'s fit with the config's own callbacks and logger."""
     task = build_task(cfg)
     trainer = build_trainer(cfg)  # threads stay as set_threads left them
     timers = [c for c in trainer.callbacks if isinstance(c, Throughput)]

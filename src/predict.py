@@ -1,23 +1,21 @@
 """Predict with a past run: `python src/predict.py run_dir=logs/train/runs/<stamp> [inputs=<path>]`.
 
 Writes `predictions.csv` for the run's test split, or for a folder of images / a CSV / a JSON
-file of new inputs in the run's dataset format. Thin on purpose: the work is `litlab.predict`.
+file of new inputs in the run's dataset format.
 """
 
 import hydra
 from omegaconf import DictConfig
 
-from litlab.cli import run_entry
-from litlab.config import register_resolvers
+from litlab.entry import predict_command, run_entry
+from litlab.rundir import register_resolvers
 
 register_resolvers()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="predict")
 def main(cfg: DictConfig) -> float | None:
-    from litlab.predict import predict  # imported here so --help and config errors answer at once
-
-    return run_entry(predict, cfg)
+    return run_entry(predict_command, cfg)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ import pytest
 import torch
 from omegaconf import DictConfig
 
-from litlab.config import compose_config, register_resolvers
-from litlab.data.synthetic import (
+from litlab.api import compose
+from litlab.config import Job
+from litlab.rundir import register_resolvers
+from tests.synthetic import (
     write_apparel,
     write_boston,
     write_cifar10,
@@ -48,6 +50,14 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def trust_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Targets a test's runs trust go to a file of the test's own, not the project's."""
+    path = tmp_path / "trusted_targets.txt"
+    monkeypatch.setenv("LITLAB_TRUST_FILE", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
 def offline_wandb(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
@@ -66,17 +76,30 @@ ComposeFn = Callable[..., DictConfig]
 
 
 @pytest.fixture
-def compose_cfg(tmp_path: Path, data_root: Path) -> ComposeFn:
-    """Compose `conf/<config_name>.yaml` with overrides; outputs go to a fresh tmp folder."""
+def compose_job(tmp_path: Path, data_root: Path) -> Callable[..., tuple[DictConfig, Job]]:
+    """Compose `conf/<config_name>.yaml` with overrides, and its job (choices, overrides);
+    outputs go to a fresh tmp folder."""
 
-    def _compose(overrides: Sequence[str] = (), config_name: str = "train") -> DictConfig:
+    def _compose(
+        overrides: Sequence[str] = (), config_name: str = "train"
+    ) -> tuple[DictConfig, Job]:
         paths = [
             f"paths.data_dir={data_root}",
             f"paths.cache_dir={tmp_path / 'cache'}",
             f"paths.output_dir={tmp_path / 'run'}",
             f"paths.log_dir={tmp_path / 'logs'}",
         ]
-        return compose_config(CONF_DIR, [*paths, *TEST_OVERRIDES, *overrides], config_name)
+        return compose([*paths, *TEST_OVERRIDES, *overrides], config_name, CONF_DIR)
+
+    return _compose
+
+
+@pytest.fixture
+def compose_cfg(compose_job: Callable[..., tuple[DictConfig, Job]]) -> ComposeFn:
+    """Compose `conf/<config_name>.yaml` with overrides; outputs go to a fresh tmp folder."""
+
+    def _compose(overrides: Sequence[str] = (), config_name: str = "train") -> DictConfig:
+        return compose_job(overrides, config_name)[0]
 
     return _compose
 

@@ -12,9 +12,9 @@ from torch import Tensor, nn
 
 from litlab.data.augment import BatchAugment
 from litlab.data.mnist import MNISTDataModule
-from litlab.data.synthetic import write_mnist
 from litlab.errors import ConfigError
-from litlab.instantiate import instantiate
+from litlab.registry import instantiate
+from tests.synthetic import write_mnist
 
 
 def coordinates(batch: int, height: int, width: int) -> Tensor:

@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.cli import run_entry
-from litlab.config import compose_config
-from litlab.data.synthetic import (
+from litlab.api import compose_config
+from litlab.entry import run_entry
+from litlab.entry import train_command as train
+from litlab.errors import DataError
+from litlab.evaluate import evaluate
+from tests.conftest import CONF_DIR, TEST_OVERRIDES
+from tests.synthetic import (
     BOSTON_HEADER,
     write_apparel,
     write_boston,
@@ -20,10 +24,6 @@ from litlab.data.synthetic import (
     write_iceberg,
     write_mnist,
 )
-from litlab.errors import DataError
-from litlab.evaluate import evaluate
-from litlab.run import train
-from tests.conftest import CONF_DIR, TEST_OVERRIDES
 
 Setup = Callable[[Path], list[str]]  # writes broken files under a data root; gives overrides
 

@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from litlab.checkpoints import load_checkpoint
-from litlab.cli import run_entry
+from litlab.entry import run_entry
+from litlab.entry import train_command as train
 from litlab.errors import CheckpointError
 from litlab.evaluate import evaluate
-from litlab.run import train
 from litlab.weights import load_model
 from tests.signal_at_step import SignalAtStep
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from litlab.entry import train_command as train
 from litlab.errors import ConfigError
-from litlab.run import train
 
 CASES = {
     "cnn on tabular data": (["data=boston", "model=cnn"], "model=cnn needs image.*model=mlp"),
@@ -40,10 +40,10 @@ CASES = {
 
 
 @pytest.mark.parametrize(("overrides", "message"), CASES.values(), ids=list(CASES))
-def test_incompatible_choices_fail_before_training(compose_cfg, overrides, message):
-    cfg = compose_cfg(overrides)
+def test_incompatible_choices_fail_before_training(compose_job, overrides, message):
+    cfg, job = compose_job(overrides)
     with pytest.raises(ConfigError, match=message):
-        train(cfg)
+        train(cfg, job)
     assert not (Path(cfg.paths.output_dir) / "checkpoints").exists()
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from litlab.run import train
+from litlab.entry import train_command as train
 
 
 @pytest.mark.slow  # ~20 s on a fresh machine: compiling the net (later runs use a cache)

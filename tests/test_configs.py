@@ -4,7 +4,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from litlab.run import train
+from litlab.entry import train_command as train
 from tests.conftest import CONF_DIR
 
 GROUPS = sorted(

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from litlab.data.splits import kfold
+from litlab.data.base import kfold
+from litlab.entry import train_command as train
 from litlab.errors import ConfigError
 from litlab.evaluate import evaluate
-from litlab.run import train
-from litlab.tracking import default_names
+from litlab.loggers import default_names
 
 
 def test_kfold_partitions_the_samples_into_near_equal_folds():

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from litlab.data import apparel
+from litlab.data import apparel, images
 from litlab.data.apparel import ApparelDataModule
-from litlab.data.synthetic import APPAREL_COLORS, APPAREL_ITEMS, APPAREL_RGB, write_apparel
 from litlab.errors import ConfigError, DataError
+from tests.synthetic import APPAREL_COLORS, APPAREL_ITEMS, APPAREL_RGB, write_apparel
 
 LABELS = [*APPAREL_COLORS, *APPAREL_ITEMS]
 
@@ -103,8 +103,8 @@ def test_second_setup_reads_the_cache_not_the_jpegs(root, tmp_path, monkeypatch)
 
 def test_worker_processes_decode_the_same_pixels(root):
     files = sorted((root / "apparel" / "clothes_dataset").glob("*/*.jpg"))[:10]
-    serial = apparel.decode_images(files, 16, num_workers=0)
-    assert torch.equal(apparel.decode_images(files, 16, num_workers=2), serial)
+    serial = images.decode_images(files, 16, num_workers=0)
+    assert torch.equal(images.decode_images(files, 16, num_workers=2), serial)
 
 
 def test_config_interpolates_the_input_shape_from_image_size(compose_cfg):

@@ -8,8 +8,9 @@ import torch
 
 from litlab.data.augment import BatchAugment
 from litlab.data.boston import BostonDataModule
-from litlab.data.synthetic import write_boston
+from litlab.entry import train_command as train
 from litlab.errors import ConfigError, DataError
+from tests.synthetic import write_boston
 
 
 def make(data_dir: Path, **kwargs) -> BostonDataModule:
@@ -73,10 +74,12 @@ def test_target_and_feature_columns_are_configurable(tmp_path):
     assert dm.splits["train"][0].shape[1] == 13
 
 
-def test_one_name_per_target_column(tmp_path):
-    write_boston(tmp_path, rows=60)
-    with pytest.raises(ConfigError, match="one name per regression target"):
-        setup(tmp_path, targets=["RM", "MEDV"], features=["CRIM"], input_shape=[1])
+def test_one_name_per_target_column(tmp_path, compose_cfg):
+    cfg = compose_cfg(["data=boston", "data.targets=[RM,MEDV]", "data.class_names=[MEDV]",
+                       "data.features=[CRIM]", "data.input_shape=[1]", "debug=fdr"])  # fmt: skip
+    message = r"2 columns but data\.class_names has 1 names; give one name per regression target"
+    with pytest.raises(ConfigError, match=message):
+        train(cfg)
     with pytest.raises(ConfigError, match=r"data.targets=\[RM\]"):
         make(tmp_path, targets="RM")
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from litlab.data.cifar10 import CIFAR10DataModule, read_batch
-from litlab.data.synthetic import CIFAR10_CLASSES, write_cifar10
 from litlab.errors import DataError
+from tests.synthetic import CIFAR10_CLASSES, write_cifar10
 
 
 def make(data_dir: Path, **kwargs) -> CIFAR10DataModule:

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from litlab.data.digits import DigitsDataModule
-from litlab.run import train
+from litlab.entry import train_command as train
 
 DIGITS = [str(k) for k in range(10)]
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from litlab.data.iceberg import IcebergDataModule
-from litlab.data.synthetic import write_iceberg
 from litlab.errors import DataError
+from tests.synthetic import write_iceberg
 
 
 def make(data_dir: Path, **kwargs) -> IcebergDataModule:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from litlab.run import train
+from litlab.entry import train_command as train
 from tests.test_sweeps import read_summary
 
 

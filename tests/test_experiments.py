@@ -6,7 +6,7 @@ import math
 import pytest
 from omegaconf import DictConfig
 
-from litlab.run import train
+from litlab.entry import train_command as train
 from tests.test_configs import EXPERIMENTS
 
 MAIN_METRIC = {

@@ -12,11 +12,11 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from torch import nn
 
+from litlab.api import compose_config
 from litlab.callbacks.nonfinite_loss import StopOnNonFiniteLoss
-from litlab.cli import run_entry
-from litlab.config import compose_config
+from litlab.entry import run_entry
+from litlab.entry import train_command as train
 from litlab.errors import DivergedError
-from litlab.run import train
 from litlab.tasks.classification import ClassificationTask
 from tests.conftest import CONF_DIR, ROOT, TEST_OVERRIDES
 from tests.signal_at_step import SignalAtStep
@@ -111,13 +111,13 @@ def unstopped(tmp_path_factory: pytest.TempPathFactory, data_root: Path) -> dict
 
 
 @pytest.fixture
-def resume(compose_cfg, tmp_path):
+def resume(compose_job, tmp_path):
     """Continue the run in tmp_path/run in this process, as `resume=<run dir>` does."""
     deterministic = torch.are_deterministic_algorithms_enabled()
 
     def _resume() -> dict[str, float]:
         run = tmp_path / "run"
-        return train(compose_cfg([f"resume={run}", f"paths.output_dir={run}"]))
+        return train(*compose_job([f"resume={run}", f"paths.output_dir={run}"]))
 
     yield _resume
     torch.use_deterministic_algorithms(deterministic)

@@ -7,8 +7,8 @@ import torch
 
 from litlab.data.idx import read_idx
 from litlab.data.mnist import FashionMNISTDataModule, MNISTDataModule
-from litlab.data.synthetic import write_mnist
 from litlab.errors import ConfigError, DataError
+from tests.synthetic import write_mnist
 
 DIGITS = [str(k) for k in range(10)]
 

@@ -6,11 +6,11 @@ from torch import nn
 
 from litlab.callbacks.model_summary import summarize
 from litlab.errors import ConfigError
-from litlab.instantiate import instantiate
 from litlab.nets.cnn import CNN
 from litlab.nets.mlp import MLP
 from litlab.nets.resnet import ResNet
 from litlab.nets.vgg import VGG
+from litlab.registry import instantiate
 
 IMAGE_SHAPES = {
     "mnist": (1, 28, 28),

@@ -12,12 +12,17 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from litlab.data.idx import read_idx
+from litlab.entry import train_command as train
 from litlab.errors import DataError
 from litlab.evaluate import evaluate, run_config
 from litlab.predict import predict
-from litlab.predictions import prediction_columns
-from litlab.run import train
+from litlab.tasks.base import BaseTask
+from litlab.tasks.binary import BinaryTask
+from litlab.tasks.classification import ClassificationTask
+from litlab.tasks.multilabel import MultilabelTask
+from litlab.tasks.regression import RegressionTask
 from litlab.weights import load_model
+from tests.tiny import make_task
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -42,26 +47,32 @@ def predicted(compose_cfg, tmp_path: Path, run: Path, *overrides: str) -> list[d
     return table
 
 
+def columns_of(task_class: type[BaseTask], names: list[str], outputs, targets, **kwargs):
+    """The predictions.csv columns a task of `task_class` makes of `outputs`."""
+    net = torch.nn.Linear(1, task_class.outputs_for(names))
+    return make_task(task_class, net, names, **kwargs).prediction_columns(outputs, targets)
+
+
 def test_columns_of_each_kind_of_task():
     names = ["a", "b", "c"]
     probs = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
-    columns = prediction_columns("classification", probs, names, targets=torch.tensor([0, 1]))
+    columns = columns_of(ClassificationTask, names, probs, torch.tensor([0, 1]))
     assert list(columns) == ["pred", "target", "prob_a", "prob_b", "prob_c"]
     assert columns["pred"] == ["a", "c"] and columns["target"] == ["a", "b"]
 
-    binary = prediction_columns("binary", torch.tensor([[0.2], [0.9]]), ["ship", "iceberg"],
-                                threshold=0.3, targets=torch.tensor([1.0, 1.0]))  # fmt: skip
+    binary = columns_of(BinaryTask, ["ship", "iceberg"], torch.tensor([[0.2], [0.9]]),
+                        torch.tensor([1.0, 1.0]), threshold=0.3)  # fmt: skip
     assert binary == {"pred": ["ship", "iceberg"], "target": ["iceberg", "iceberg"],
                       "prob_iceberg": pytest.approx([0.2, 0.9])}  # fmt: skip
 
-    multilabel = prediction_columns(
-        "multilabel", probs, names, threshold=0.25, targets=torch.tensor([[1.0, 0, 1], [0, 0, 0]])
+    multilabel = columns_of(
+        MultilabelTask, names, probs, torch.tensor([[1.0, 0, 1], [0, 0, 0]]), threshold=0.25
     )
     assert multilabel["pred"] == ["a", "b c"] and multilabel["target"] == ["a c", ""]
     assert multilabel["prob_c"] == pytest.approx([0.1, 0.6])
 
     values = torch.tensor([[21.5, 1.0], [30.0, 2.0]])
-    regression = prediction_columns("regression", values, ["MEDV", "X"], targets=values + 1)
+    regression = columns_of(RegressionTask, ["MEDV", "X"], values, values + 1)
     assert list(regression) == ["pred_MEDV", "pred_X", "target_MEDV", "target_X"]
     assert regression["target_MEDV"] == [22.5, 31.0]
 
@@ -131,9 +142,9 @@ def test_unlabelled_iceberg_records_are_predicted_by_their_ids(compose_cfg, tmp_
 
 
 def test_eval_keys_that_follow_an_overridden_key_follow_it(compose_cfg):
-    saved = OmegaConf.to_container(compose_cfg(["seed=1"]), resolve=True)
+    saved = OmegaConf.create(OmegaConf.to_container(compose_cfg(["seed=1"]), resolve=True))
     cfg = compose_cfg(["paths.data_dir=/elsewhere", "seed=2"], "eval")
-    run = run_config(cfg, saved)
+    run = run_config(cfg, saved, {"paths.data_dir", "seed"})
     assert run.data.data_dir == "/elsewhere"
     assert run.seed == 2 and run.data.seed == 2
     assert run.model == saved["model"]

@@ -9,13 +9,15 @@ import pytest
 import torch
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger, WandbLogger
 
-from litlab.callbacks.publish import new_figure, publish_figure, publish_text
-from litlab.callbacks.test_report import WriteTestReport
+from litlab.build import build_datamodule
+from litlab.callbacks.publish import publish_figure, publish_text
+from litlab.callbacks.report import WriteTestReport
+from litlab.entry import train_command as train
 from litlab.evaluate import evaluate
-from litlab.run import build_datamodule, train
 from litlab.tasks.classification import ClassificationTask
 from litlab.tasks.multilabel import MultilabelTask
 from litlab.tasks.regression import RegressionTask
+from litlab.tasks.report import new_figure
 from litlab.weights import load_model
 from tests.tiny import known_run, quiet_trainer
 

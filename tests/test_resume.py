@@ -6,9 +6,9 @@ import json
 import pytest
 import torch
 
+from litlab.entry import train_command as train
 from litlab.errors import ConfigError
-from litlab.resume import config_subdir, latest_run, resume_run_dir
-from litlab.run import train
+from litlab.rundir import config_subdir, latest_run, resume_run_dir
 from tests.wandb_records import offline_runs
 
 
@@ -56,18 +56,22 @@ def test_hydra_is_sent_to_the_run_being_resumed(tmp_path):
     for name in ("2026-01-01_00-00-00", "2026-01-02_00-00-00"):
         (runs / name / "checkpoints").mkdir(parents=True)
         (runs / name / "checkpoints" / "last.ckpt").touch()
-    (runs / "2026-01-02_12-00-00").mkdir()  # newer, but with nothing to resume
-    older, newer = sorted(p for p in runs.iterdir() if (p / "checkpoints").is_dir())
+        (runs / name / ".hydra").mkdir()
+        (runs / name / ".hydra" / "config.yaml").touch()
+    (runs / "2026-01-02_12-00-00" / "checkpoints").mkdir(parents=True)  # nothing to resume
+    (runs / "2026-01-02_12-00-00" / "checkpoints" / "last.ckpt").touch()  # and no config
+    older, newer = sorted(p for p in runs.iterdir() if (p / ".hydra").is_dir())
     assert latest_run(runs) == newer
     assert resume_run_dir(None, "last", new) == str(newer)
     assert resume_run_dir(str(older), None, new) == str(older)
     assert resume_run_dir(str(runs / "missing"), None, new) == new
     assert resume_run_dir(None, "some.ckpt", new) == new
     assert resume_run_dir(None, "last", str(tmp_path / "empty" / "stamp")).endswith("stamp")
-    assert config_subdir(str(older), str(older), None, "s") == ".hydra"
-    (older / ".hydra").mkdir()
-    (older / ".hydra" / "config.yaml").touch()
+    # A new run whose stamped folder exists (started in the same second) gets its own.
+    assert resume_run_dir(None, None, str(older)) == f"{older}-1"
+    # Resuming: the run's own .hydra/ stays as it was, this invocation's goes beside it.
     assert config_subdir(str(older), str(older), None, "s") == ".hydra/resumed-s"
     assert config_subdir(str(older), None, "last", "s") == ".hydra/resumed-s"
-    # Not resuming (e.g. another rank of the same new run): the run's own .hydra/.
-    assert config_subdir(str(older), None, None, "s") == ".hydra"
+    # A new run sent into a folder that holds one writes nothing over it (and is refused).
+    assert config_subdir(str(older), None, None, "s") == ".hydra/refused-s"
+    assert config_subdir(new, None, None, "s") == ".hydra"

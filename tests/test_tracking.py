@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from litlab.env_file import load_env_file
-from litlab.run import train
-from litlab.tracking import choose_mode, previous_run_id
+from litlab.entry import load_env_file
+from litlab.entry import train_command as train
+from litlab.loggers import choose_mode, previous_run_id
 from tests.wandb_records import offline_runs
 
 SECRET = "0123456789abcdef0123456789abcdef01234567"

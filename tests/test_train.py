@@ -1,4 +1,4 @@
-"""End-to-end training through `litlab.run.train` on synthetic MNIST-format files."""
+"""End-to-end training through `litlab.train.train` on synthetic MNIST-format files."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from litlab.entry import train_command as train
 from litlab.evaluate import evaluate
-from litlab.run import train
 
 
 def test_fast_dev_run_reaches_test(compose_cfg):

@@ -14,6 +14,8 @@ from litlab.tasks.base import BaseTask
 class TinyData(L.LightningDataModule):
     """The same (x, y) tensors for every stage, with the statistics litlab datamodules give."""
 
+    name = "tiny data"
+
     def __init__(
         self,
         x: Tensor,
@@ -29,6 +31,9 @@ class TinyData(L.LightningDataModule):
         self._input_stats = input_stats or (torch.zeros(channels), torch.ones(channels))
         targets = y.reshape(len(y), -1).shape[1]
         self._target_stats = target_stats or (torch.zeros(targets), torch.ones(targets))
+
+    def all_targets(self) -> Tensor:
+        return self.y
 
     def input_stats(self) -> tuple[Tensor, Tensor]:
         return self._input_stats

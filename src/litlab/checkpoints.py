@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from omegaconf import DictConfig
 from torch import nn
 
 from litlab.errors import CheckpointError
-
-RUN_CONFIG = ".hydra/config.yaml"  # what makes a folder a run (Hydra writes it first)
+from litlab.registry import saved_config
+from litlab.rundir import CONFIG
 
 
 def load_plain(path: Path, *, mmap: bool = False) -> Any:
@@ -56,9 +57,9 @@ def missing_checkpoint(path: Path) -> str:
         return f"No checkpoint at {path}{others}; check the path."
     if not run_dir.is_dir():
         return f"{run_dir} does not exist; give a run directory such as logs/train/runs/<stamp>."
-    if not (run_dir / RUN_CONFIG).is_file():
+    if not (run_dir / CONFIG).is_file():
         return (
-            f"{run_dir} is not a litlab run (it has no {RUN_CONFIG} and no checkpoints/); give "
+            f"{run_dir} is not a litlab run (it has no {CONFIG} and no checkpoints/); give "
             "a run directory such as logs/train/runs/<stamp>."
         )
     return (
@@ -67,15 +68,16 @@ def missing_checkpoint(path: Path) -> str:
     )
 
 
-def saved_config(checkpoint: dict[str, Any], path: Path) -> dict[str, Any]:
-    """The resolved run config litlab stores in each checkpoint's hyper-parameters."""
+def checkpoint_config(checkpoint: dict[str, Any], path: Path) -> DictConfig:
+    """The resolved run config litlab stores in each checkpoint's hyper-parameters, checked as
+    data (`litlab.registry.saved_config`)."""
     config = checkpoint.get("hyper_parameters")
     if not isinstance(config, dict) or not {"data", "task", "model"} <= config.keys():
         raise CheckpointError(
             f"{path} holds no litlab run config (data, task, model), so its run cannot be "
             "rebuilt; evaluate a checkpoint written by src/train.py."
         )
-    return config
+    return saved_config(config, path)
 
 
 def check_checkpoint(path: Path, task: nn.Module, *, fit: bool) -> None:

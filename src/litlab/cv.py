@@ -1,17 +1,18 @@
 """K-fold cross-validation: `cv.folds=k` fits the run's model k times, once per fold.
 
-The training data is cut into k seeded folds (`litlab.data.splits.kfold`). Fit `i` trains on
-the other folds, is validated on fold `i` and tested on the test set; it runs through
-`litlab.run.train` like any run, in `<run dir>/fold_<i>/`, and its held-out score is that of
+A layer above one run: the training data is cut into k seeded folds (`litlab.data.base.kfold`).
+Fit `i` trains on the other folds, is validated on fold `i` and tested on the test set; it is
+a complete run (`litlab.train.train`) in `<run dir>/fold_<i>/`, and its held-out score is that of
 its best checkpoint (the one its test used) on fold `i`. The per-fold metrics, their mean and
 standard deviation (over the folds, with k - 1 degrees of freedom) are printed and written to
 `cv_summary.json` and `cv_summary.csv`; the run's `metrics.json` holds the means (and
 `<name>_std`), so sweeps and Optuna rank cross-validated runs by them. The folds' W&B runs
-form one group (`litlab.tracking.default_names`).
+form one group (`litlab.loggers.default_names`).
 """
 
 import copy
 import csv
+import dataclasses
 import json
 import logging
 import statistics
@@ -21,21 +22,22 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from litlab.build import build_datamodule, build_task, print_config_tree
+from litlab.config import Job
 from litlab.errors import ConfigError
-from litlab.extras import print_config_tree
-from litlab.instantiate import instantiate
-from litlab.outputs import as_float, fold_dir, write_metrics
-from litlab.tracking import finish_wandb_run
+from litlab.loggers import finish_wandb_run
+from litlab.registry import instantiate
+from litlab.rundir import BEST, METRICS, fold_dir, write_metrics
+from litlab.train import train
 
 log = logging.getLogger(__name__)
 
 Metrics = dict[str, float]
 
 
-def cross_validate(cfg: DictConfig) -> Metrics:
+def cross_validate(cfg: DictConfig, job: Job | None = None) -> Metrics:
     """Fit and test once per fold of `cfg.cv.folds`; return each metric's mean (and std)."""
-    from litlab.run import train  # run.train hands cross-validations to this module
-
+    job = Job.of(cfg, job)
     check_cv(cfg)
     if cfg.extras.print_config:
         print_config_tree(cfg)
@@ -44,15 +46,16 @@ def cross_validate(cfg: DictConfig) -> Metrics:
     for fold in range(cfg.cv.folds):
         log.info("Cross-validation: fold %d of %d", fold + 1, cfg.cv.folds)
         fold_cfg = fold_config(cfg, fold)
-        metrics = train(fold_cfg) | held_out_metrics(fold_cfg)
-        write_metrics(Path(fold_cfg.paths.output_dir) / "metrics.json", metrics)
+        fold_job = dataclasses.replace(job, output_dir=Path(fold_cfg.paths.output_dir))
+        metrics = train(fold_cfg, fold_job) | held_out_metrics(fold_cfg)
+        write_metrics(fold_job.output_dir / METRICS, metrics)
         finish_wandb_run()  # the next fold logs into a W&B run of its own
         per_fold.append(metrics)
     mean, std = summarize(per_fold)
     write_summary(run_dir, per_fold, mean, std)
     log.info("%s", summary_table(per_fold, mean, std))
     overall = mean | {f"{name}_std": value for name, value in std.items()}
-    write_metrics(run_dir / "metrics.json", overall)
+    write_metrics(run_dir / METRICS, overall)
     return overall
 
 
@@ -97,10 +100,7 @@ def held_out_metrics(fold_cfg: DictConfig) -> Metrics:
     The values a fit logs last are those of its last epoch; the fold is scored with the
     weights its test used. `*_best` values stay those of the fit (its best epoch).
     """
-    from litlab.evaluate import best_checkpoint
-    from litlab.run import build_datamodule, build_task
-
-    best = best_checkpoint(Path(fold_cfg.paths.output_dir))
+    best = Path(fold_cfg.paths.output_dir) / BEST
     if not best.is_file():
         log.warning("No %s: the held-out scores are those of the fit's last epoch.", best)
         return {}
@@ -121,7 +121,7 @@ def held_out_metrics(fold_cfg: DictConfig) -> Metrics:
             weights_only=True,
             verbose=False,
         )
-    return {k: as_float(v) for k, v in results[0].items() if not k.endswith("_best")}
+    return {k: float(v) for k, v in results[0].items() if not k.endswith("_best")}
 
 
 def summarize(per_fold: Sequence[Mapping[str, float]]) -> tuple[Metrics, Metrics]:

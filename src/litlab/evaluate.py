@@ -2,7 +2,8 @@
 
 What was trained (data, task, model, ...) comes from the run; how to run now (trainer,
 callbacks, loggers, paths) comes from the eval command. A key of the run given on the eval
-command line (`data.data_dir=...`, `data=fashion_mnist`) replaces the saved value.
+command line (`data.data_dir=...`, `data=fashion_mnist`) replaces the saved value. The saved
+config is data: it names only what the project declares (`litlab.registry.saved_config`).
 """
 
 import logging
@@ -12,11 +13,12 @@ from pathlib import Path
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.checkpoints import check_fits, load_checkpoint, saved_config
+from litlab.build import build_datamodule, build_task, build_trainer, print_config_tree
+from litlab.checkpoints import check_fits, checkpoint_config, load_checkpoint
+from litlab.config import Job, apply_overrides
 from litlab.errors import ConfigError
-from litlab.extras import print_config_tree
-from litlab.outputs import as_float, write_metrics
-from litlab.run import build_datamodule, build_task, build_trainer
+from litlab.rundir import BEST, CV_SUMMARY, METRICS, write_metrics
+from litlab.tasks.base import BaseTask
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +32,15 @@ class RestoredRun:
     ckpt: Path
     config: DictConfig  # the run's saved config with this command's overrides
     datamodule: L.LightningDataModule
-    task: L.LightningModule
+    task: BaseTask
     trainer: L.Trainer
 
 
-def restore_run(cfg: DictConfig) -> RestoredRun:
+def restore_run(cfg: DictConfig, job: Job) -> RestoredRun:
     """The run of `cfg.run_dir` (or `cfg.ckpt_path`), checked against its checkpoint."""
     ckpt = checkpoint_path(cfg)
     checkpoint = load_checkpoint(ckpt)
-    run_cfg = run_config(cfg, saved_config(checkpoint, ckpt))
+    run_cfg = run_config(cfg, checkpoint_config(checkpoint, ckpt), job.overridden())
     if cfg.extras.print_config:
         print_config_tree(run_cfg)
     datamodule = build_datamodule(run_cfg)
@@ -47,15 +49,16 @@ def restore_run(cfg: DictConfig) -> RestoredRun:
     return RestoredRun(ckpt, run_cfg, datamodule, task, build_trainer(run_cfg))
 
 
-def evaluate(cfg: DictConfig) -> dict[str, float]:
+def evaluate(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
     """Test the checkpoint of `cfg.run_dir` (or `cfg.ckpt_path`); return the test metrics."""
-    run = restore_run(cfg)
+    job = Job.of(cfg, job)
+    run = restore_run(cfg, job)
     log.info("Evaluating %s", run.ckpt)
     results = run.trainer.test(
         run.task, datamodule=run.datamodule, ckpt_path=str(run.ckpt), weights_only=True
     )
-    metrics = {k: as_float(v) for k, v in results[0].items()}
-    write_metrics(Path(cfg.paths.output_dir) / "metrics.json", metrics)
+    metrics = {k: float(v) for k, v in results[0].items()}
+    write_metrics(Path(cfg.paths.output_dir) / METRICS, metrics)
     return metrics
 
 
@@ -67,32 +70,20 @@ def checkpoint_path(cfg: DictConfig) -> Path:
             "Say what to evaluate: run_dir=logs/train/runs/<stamp> or ckpt_path=<file>."
         )
     run_dir = Path(cfg.run_dir)
-    if not best_checkpoint(run_dir).is_file() and (run_dir / "cv_summary.json").is_file():
+    if not (run_dir / BEST).is_file() and (run_dir / CV_SUMMARY).is_file():
         raise ConfigError(
             f"{run_dir} is a cross-validation: each fold has its own checkpoints; give one "
             f"fold, e.g. run_dir={run_dir / 'fold_0'}."
         )
-    return best_checkpoint(run_dir)
+    return run_dir / BEST
 
 
-def best_checkpoint(run_dir: Path) -> Path:
-    """Where a training run keeps its best checkpoint, the one its test used."""
-    return run_dir / "checkpoints" / "best.ckpt"
-
-
-def run_config(cfg: DictConfig, saved: dict) -> DictConfig:
-    """The eval config with the run's own `RUN_KEYS`, except those overridden on this command
+def run_config(cfg: DictConfig, saved: DictConfig, overridden: set[str]) -> DictConfig:
+    """The eval config with the run's own `RUN_KEYS`, except those `overridden` on this command
     and those that follow an overridden key (`paths.data_dir=...` moves `data.data_dir`)."""
-    from hydra.core.hydra_config import HydraConfig
-
-    overridden = {
-        item.split("=", 1)[0].lstrip("+~")
-        for item in (HydraConfig.get().overrides.task if HydraConfig.initialized() else [])
-    }
     run = OmegaConf.create({key: saved.get(key) for key in RUN_KEYS})
-    for key in overridden | following(cfg, overridden):
-        if key.split(".")[0] in RUN_KEYS:
-            OmegaConf.update(run, key, OmegaConf.select(cfg, key), merge=False)
+    keys = overridden | following(cfg, overridden)
+    apply_overrides(run, cfg, [key for key in keys if key.split(".")[0] in RUN_KEYS])
     merged = cfg.copy()
     OmegaConf.set_struct(merged, False)
     for key in RUN_KEYS:

@@ -3,10 +3,14 @@
 The run is rebuilt as for evaluation (`litlab.evaluate`: its checkpoint and saved config,
 overrides of run keys replace saved values). Without `inputs` the rows are the test split's,
 with their true targets; with `inputs=<path>` the run's dataset reads that path in its own
-format (`litlab.data.inputs`).
+format (`read_inputs` of its datamodule). The task turns outputs into columns: the decision
+(`pred`: the class, the labels above `task.threshold`, or `pred_<target>` values), the true
+`target` when known, then the probability of each class or label (`prob_<name>`).
 """
 
+import csv
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -14,19 +18,21 @@ import torch
 from omegaconf import DictConfig
 from torch import Tensor
 
+from litlab.config import Job
 from litlab.data.base import TensorDataModule
-from litlab.data.inputs import NewInputs, ReadsInputs
+from litlab.data.images import NewInputs, ReadsInputs
 from litlab.data.loader import EpochOrder, TensorLoader
 from litlab.errors import ConfigError
 from litlab.evaluate import restore_run
-from litlab.predictions import prediction_columns, write_predictions
+from litlab.tasks.base import Columns
 
 log = logging.getLogger(__name__)
 
 
-def predict(cfg: DictConfig) -> dict[str, float]:
+def predict(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
     """Write `<output dir>/predictions.csv`; return the number of rows as `predictions`."""
-    run = restore_run(cfg)
+    job = Job.of(cfg, job)
+    run = restore_run(cfg, job)
     datamodule = cast(TensorDataModule, run.datamodule)
     ckpt, targets = str(run.ckpt), None
     if cfg.inputs is None:
@@ -49,13 +55,7 @@ def predict(cfg: DictConfig) -> dict[str, float]:
         )
         key, ids = inputs.key, inputs.ids
     outputs = torch.cat(cast(list[Tensor], batches)).cpu()  # one (B, outputs) tensor per batch
-    columns = prediction_columns(
-        run.config.data.target_kind,
-        outputs,
-        list(run.config.task.class_names),
-        threshold=run.config.task.get("threshold", 0.5),
-        targets=targets,
-    )
+    columns = run.task.prediction_columns(outputs, targets)
     path = Path(cfg.paths.output_dir) / "predictions.csv"
     write_predictions(path, key, ids, columns)
     log.info("Predictions of %d inputs written to %s", len(ids), path)
@@ -72,3 +72,14 @@ def read_inputs(datamodule: object, path: Path) -> NewInputs:
             "(leave inputs out)."
         )
     return datamodule.read_inputs(path)
+
+
+def write_predictions(path: Path, key: str, ids: Sequence[object], columns: Columns) -> None:
+    """Write one row per id: `key` (file or id), then `columns` in order; numbers to 6
+    significant digits (the outputs are float32: more digits would be noise)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([key, *columns])
+        for row in zip(ids, *columns.values(), strict=True):
+            writer.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row])

@@ -12,26 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig
 from torch import Tensor, nn
 
 from litlab.checkpoints import load_plain
 from litlab.data.scaling import ChannelScaler
 from litlab.errors import CheckpointError
-from litlab.instantiate import instantiate
+from litlab.registry import instantiate, saved_config
 
 FORMAT = "litlab-weights/1"
 MODEL_PARTS = ("net", "input_scaler", "target_scaler")  # of a task's state dict: the model
 
 
-def export_weights(checkpoint: dict[str, Any], config: dict[str, Any], path: Path) -> None:
+def export_weights(checkpoint: dict[str, Any], path: Path) -> None:
     """Write the weights of a litlab checkpoint (a task's state dict) with what rebuilds them.
 
     Args:
-        checkpoint: a loaded Lightning checkpoint of a litlab task.
-        config: the run config saved in it (`data`, `task`, `model`).
+        checkpoint: a loaded Lightning checkpoint of a litlab task, with its run config.
         path: the file to write.
     """
+    config = checkpoint["hyper_parameters"]
     data = config["data"]
     content = {
         "format": FORMAT,
@@ -70,13 +69,17 @@ class ExportedModel(nn.Module):
 
 
 def load_model(path: str | Path) -> ExportedModel:
-    """Rebuild the model of a `best_weights.pt` file, in eval mode, on the CPU."""
+    """Rebuild the model of a `best_weights.pt` file, in eval mode, on the CPU.
+
+    The model config in the file is data: it may only name nets this project declares
+    (`litlab.registry.saved_config`).
+    """
     content = load_plain(Path(path))
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a litlab weights file ({FORMAT}).")
-    model_cfg = content["model"]
-    net = instantiate(DictConfig(model_cfg))
-    targets = model_cfg["num_outputs"] if content["target_kind"] == "regression" else None
-    model = ExportedModel(net, model_cfg["input_shape"][0], targets)
-    model.load_state_dict(content["state_dict"])
+    model_cfg = saved_config({"model": content["model"]}, Path(path)).model
+    state = content["state_dict"]
+    targets = int(state["target_scaler.shift"].numel()) if "target_scaler.shift" in state else None
+    model = ExportedModel(instantiate(model_cfg), int(model_cfg.input_shape[0]), targets)
+    model.load_state_dict(state)
     return model.eval()

@@ -7,7 +7,7 @@ import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_only
 
-from litlab.checkpoints import load_checkpoint, saved_config
+from litlab.checkpoints import load_checkpoint
 from litlab.errors import CheckpointError
 from litlab.weights import export_weights
 
@@ -36,7 +36,7 @@ class ExportBestWeights(L.Callback):
         best = Path(callback.best_model_path)
         try:
             checkpoint = load_checkpoint(best)
-            export_weights(checkpoint, saved_config(checkpoint, best), self.path)
+            export_weights(checkpoint, self.path)
         except CheckpointError as err:  # the fit's results are safe; only the export is lost
             log.warning("The best weights were not exported: %s", err)
             return

@@ -11,7 +11,7 @@ import lightning as L
 import torch
 
 from litlab.errors import RunInterruptedError, signal_name
-from litlab.resume import LAST, resume_hint
+from litlab.rundir import LAST
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,9 @@ class InterruptCheckpoint(L.Callback):
             return
         path = self.run_dir / LAST
         trainer.save_checkpoint(path, weights_only=False)
-        raise RunInterruptedError(
+        raise RunInterruptedError(  # the entry point adds how to resume
             f"Stopped by {signal_name(signum)} at epoch {trainer.current_epoch}, step "
-            f"{trainer.global_step}; the run's state is saved in {path}. "
-            f"{resume_hint(self.run_dir)}",
+            f"{trainer.global_step}; the run's state is saved in {path}.",
             signum,
         )
 

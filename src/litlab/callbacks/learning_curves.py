@@ -1,15 +1,19 @@
 """Keras' History: every epoch's train and val metrics, plotted when the fit ends."""
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 
-from litlab.callbacks import plots
 from litlab.callbacks.publish import publish_figure
-from litlab.outputs import as_float
 from litlab.tasks.base import BaseTask
+from litlab.tasks.report import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class LearningCurves(L.Callback):
@@ -46,7 +50,7 @@ class LearningCurves(L.Callback):
         if epoch <= self._done_before or (self.history and self.history[-1]["epoch"] == epoch):
             return
         values = {
-            name: as_float(value)
+            name: float(value)
             for name, value in trainer.callback_metrics.items()
             if name.startswith(("train/", "val/"))
         }
@@ -61,5 +65,28 @@ class LearningCurves(L.Callback):
         names = ["loss"]
         if isinstance(pl_module, BaseTask):
             names.append(pl_module.main_metric)
-        figure = plots.learning_curves(self.history, names)
+        figure = learning_curves_figure(self.history, names)
         publish_figure(trainer, self.dirpath, "plots/learning_curves.png", figure)
+
+
+def learning_curves_figure(
+    history: Sequence[Mapping[str, float]], metrics: Sequence[str]
+) -> "Figure":
+    """Keras' History plot: one panel per metric name, train and val per epoch (from 1)."""
+    figure = new_figure(5.0 * len(metrics), 3.6)
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, name in zip(axes, metrics, strict=True):
+        for stage in ("train", "val"):
+            points = [
+                (row["epoch"], row[f"{stage}/{name}"])
+                for row in history
+                if f"{stage}/{name}" in row
+            ]
+            if points:
+                epochs, values = zip(*points, strict=True)
+                ax.plot(epochs, values, marker="o", markersize=3, label=stage)
+        ax.set(title=name, xlabel="epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return figure

@@ -18,16 +18,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def new_figure(width: float, height: float) -> "Figure":
-    """A matplotlib figure on the Agg canvas: no pyplot, no GUI backend, nothing global."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
 def publish_figure(trainer: L.Trainer, run_dir: Path, name: str, figure: "Figure") -> Path:
     """Save `figure` as `run_dir/name` (a .png path) and log it as `name` without suffix."""
     path = run_dir / name

@@ -8,17 +8,15 @@ DataLoader workers and cached resized, as uint8.
 """
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset
 
 from litlab.data.base import TensorDataModule
-from litlab.data.inputs import ImageFolderInputs
+from litlab.data.images import IMAGE_SUFFIXES, ImageFolderInputs, decode_images
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -27,7 +25,6 @@ FOLDER = "apparel"
 IMAGES = "clothes_dataset"
 IMAGE_COLUMN = "image"
 SPLITS = ("train", "val", "test")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 Frame = tuple[list[Path], np.ndarray]  # image files and their float32 (n, L) labels
 
@@ -158,43 +155,3 @@ class ApparelDataModule(ImageFolderInputs, TensorDataModule):
             files += images
             rows += [row] * len(images)
         return files, np.asarray(rows, dtype=np.float32).reshape(len(files), len(labels))
-
-
-class _ImageFiles(Dataset):
-    """Image files decoded to uint8 (3, size, size); a failure is returned as its message."""
-
-    def __init__(self, files: Sequence[Path], size: int) -> None:
-        self.files = files
-        self.size = size
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, index: int) -> Tensor | str:
-        from PIL import Image
-
-        try:
-            with Image.open(self.files[index]) as image:
-                image.draft("RGB", (self.size, self.size))  # JPEG: decode at a reduced scale
-                rgb = image.convert("RGB").resize((self.size, self.size), Image.Resampling.BILINEAR)
-        except (OSError, ValueError) as err:  # PIL's UnidentifiedImageError is an OSError
-            return str(err)
-        return torch.from_numpy(np.asarray(rgb).transpose(2, 0, 1).copy())  # (3, H, W)
-
-
-def decode_images(files: Sequence[Path], size: int, num_workers: int) -> Tensor:
-    """Decode and resize every file with `num_workers` processes: uint8 (N, 3, size, size)."""
-    out = torch.empty((len(files), 3, size, size), dtype=torch.uint8)
-    images = _ImageFiles(files, size)
-    loader = DataLoader(images, batch_size=64, num_workers=num_workers, collate_fn=list)
-    start = 0
-    for batch in loader:
-        for offset, image in enumerate(batch):
-            if isinstance(image, str):
-                raise DataError(
-                    f"{files[start + offset]}: cannot read this image ({image}); "
-                    "replace or remove it."
-                )
-            out[start + offset] = image
-        start += len(batch)
-    return out

@@ -5,7 +5,8 @@ caches the decoded tensors, makes the seeded splits, checks them against the con
 serves batches by indexing. Pixels stay uint8 until they reach the batch's device, where
 they become float and, for training batches only, pass through the augmentation module.
 Scaling statistics come from the training split (`input_stats`, `target_stats`) and are
-applied by the task, which stores them with its weights.
+applied by the task, which stores them with its weights and checks the targets' layout
+(`BaseTask.check_targets`).
 """
 
 import logging
@@ -20,7 +21,6 @@ from torch import Tensor, nn
 from litlab.data.cache import load_or_decode
 from litlab.data.loader import EpochOrder, TensorLoader
 from litlab.data.scaling import SCALING_METHODS, fit_scaling
-from litlab.data.splits import holdout, kfold
 from litlab.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -28,13 +28,6 @@ log = logging.getLogger(__name__)
 TargetKind = Literal["classification", "binary", "regression", "multilabel"]
 Split = tuple[Tensor, Tensor]
 OFFLINE_HINT = "`python src/train.py data=digits` trains on a dataset that needs no download."
-# The targets each task relies on: dtype and number of dimensions, (N,) or (N, T / L).
-TARGET_LAYOUT: dict[str, tuple[torch.dtype, int]] = {
-    "classification": (torch.int64, 1),
-    "binary": (torch.float32, 1),
-    "regression": (torch.float32, 2),
-    "multilabel": (torch.float32, 2),
-}
 
 
 class TensorDataModule(L.LightningDataModule):
@@ -192,7 +185,11 @@ class TensorDataModule(L.LightningDataModule):
             x = self.augment(x)
         return x, y
 
-    # -- statistics for the task --------------------------------------------------------------
+    # -- what the task asks ------------------------------------------------------------------
+
+    def all_targets(self) -> Tensor:
+        """The targets of every split, concatenated (the task checks their layout)."""
+        return torch.cat([y for _, y in self.splits.values()])
 
     def input_stats(self) -> tuple[Tensor, Tensor]:
         """Per-channel (shift, scale) of the training inputs for `scaling`."""
@@ -235,7 +232,7 @@ class TensorDataModule(L.LightningDataModule):
         return splits
 
     def _check(self, tensors: dict[str, Tensor]) -> None:
-        """The files must match what the config declares: input shape, classes, target kind."""
+        """The files must hold samples of the input shape the config declares."""
         if len(tensors["train_x"]) == 0:
             files = ", ".join(str(path) for path in self.sources())
             raise DataError(f"{self.name}: {files} hold no samples; replace them with full copies.")
@@ -244,26 +241,6 @@ class TensorDataModule(L.LightningDataModule):
             raise ConfigError(
                 f"{self.name}: the files hold inputs of shape {list(shape)} but the config "
                 f"declares data.input_shape={list(self.input_shape)}; make them agree."
-            )
-        y = torch.cat([tensors[k] for k in ("train_y", "val_y", "test_y") if k in tensors])
-        dtype, ndim = TARGET_LAYOUT[self.target_kind]
-        if y.dtype != dtype or y.ndim != ndim:  # a reader's bug, caught before any task sees it
-            raise TypeError(
-                f"{self.name}: decode() gave {y.dtype} targets of {y.ndim} dims; "
-                f"{self.target_kind} targets are {dtype} with {ndim} dims."
-            )
-        names = self.class_names or []
-        if self.target_kind == "classification" and len(y) and int(y.min()) < 0:
-            raise DataError(f"{self.name}: the files hold a negative class label {int(y.min())}.")
-        if self.target_kind == "classification" and len(y) and int(y.max()) >= len(names):
-            raise ConfigError(
-                f"{self.name}: labels go up to {int(y.max())} but data.class_names has "
-                f"{len(names)} names; give one name per class."
-            )
-        if self.target_kind in ("multilabel", "regression") and y.shape[1:] != (len(names),):
-            raise ConfigError(
-                f"{self.name}: the targets have {y.shape[1]} columns but data.class_names "
-                f"has {len(names)} names; give one name per {self.target_kind} target."
             )
 
     def _loader(self, split: str, batch_size: int, *, shuffle: bool) -> TensorLoader:
@@ -296,3 +273,27 @@ class TensorDataModule(L.LightningDataModule):
 
 def _take(split: Split, index: Tensor) -> Split:
     return split[0][index], split[1][index]
+
+
+def seeded_permutation(num_samples: int, seed: int) -> Tensor:
+    return torch.randperm(num_samples, generator=torch.Generator().manual_seed(seed))
+
+
+def holdout(num_samples: int, fraction: float, seed: int, *, name: str) -> tuple[Tensor, Tensor]:
+    """Split `range(num_samples)` into (kept, held out) with `fraction` held out, seeded."""
+    if not 0.0 < fraction < 1.0:
+        raise ConfigError(f"{name}={fraction} must be a fraction strictly between 0 and 1.")
+    order = seeded_permutation(num_samples, seed)
+    held = round(num_samples * fraction)
+    return order[held:].sort().values, order[:held].sort().values
+
+
+def kfold(num_samples: int, folds: int, fold: int, seed: int) -> tuple[Tensor, Tensor]:
+    """Return (train, validation) indices of fold `fold` of `folds` seeded, near-equal folds."""
+    if folds < 2:
+        raise ConfigError(f"cv.folds={folds}: K-fold needs at least 2 folds.")
+    if not 0 <= fold < folds:
+        raise ConfigError(f"fold {fold} does not exist: folds are numbered 0..{folds - 1}.")
+    parts = seeded_permutation(num_samples, seed).tensor_split(folds)
+    train = torch.cat([part for i, part in enumerate(parts) if i != fold])
+    return train.sort().values, parts[fold].sort().values

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
-from litlab.data.inputs import NewInputs
+from litlab.data.images import NewInputs
 from litlab.errors import ConfigError, DataError
 
 FILE = Path("boston") / "boston_housing.csv"

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
-from litlab.data.inputs import ImageFolderInputs
+from litlab.data.images import ImageFolderInputs
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
-from litlab.data.inputs import NewInputs
+from litlab.data.images import NewInputs
 from litlab.errors import DataError
 
 FILE = Path("iceberg") / "train.json"

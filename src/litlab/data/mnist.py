@@ -8,7 +8,7 @@ from torch import Tensor
 
 from litlab.data.base import TensorDataModule
 from litlab.data.idx import read_idx
-from litlab.data.inputs import ImageFolderInputs
+from litlab.data.images import ImageFolderInputs
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)

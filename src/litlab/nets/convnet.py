@@ -17,7 +17,7 @@ class ConvNet(nn.Module):
     tensor cores on GPUs.
     """
 
-    # The number of dimensions of one input; `litlab.compat` rejects tabular data with it.
+    # The number of dimensions of one input: `litlab.build.check_compatible` refuses tables.
     input_ndim: ClassVar[int] = 3
 
     def __init__(self, features: nn.Module, head: nn.Module, *, channels_last: bool) -> None:

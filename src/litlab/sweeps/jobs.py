@@ -1,7 +1,7 @@
 """What became of each job of a sweep, read from the files it left in its folder.
 
 A job folder holds `.hydra/overrides.yaml`, then `metrics.json` when it finished or `error.txt`
-when it failed (see `litlab.cli.run_entry`). Reading the folders, not the launcher's return
+when it failed (see `litlab.entry.run_entry`). Reading the folders, not the launcher's return
 values, works for every launcher (local, joblib, SLURM) and after the sweep process is gone.
 """
 

@@ -5,7 +5,6 @@ import optuna
 from lightning.pytorch.callbacks import Callback
 
 from litlab.errors import ConfigError
-from litlab.outputs import as_float
 from litlab.sweeps.study import running_trial
 
 
@@ -38,7 +37,7 @@ class OptunaPruning(Callback):
                     f"OptunaPruning monitors {self.monitor}, which was not logged; logged: "
                     f"{', '.join(sorted(metrics))}."
                 )
-            self._trial.report(as_float(metrics[self.monitor]), step=trainer.current_epoch)
+            self._trial.report(float(metrics[self.monitor]), step=trainer.current_epoch)
             prune = self._trial.should_prune()
         if trainer.strategy.broadcast(prune):
             raise optuna.TrialPruned(

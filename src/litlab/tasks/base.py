@@ -1,8 +1,12 @@
 """The base LightningModule: the step loop, logging, scaling and optimisers of every task.
 
-A task subclass chooses its loss, its metrics, its test report and how raw outputs become
-predictions; it never re-implements the loop. Metric names are `<stage>/<name>`: `train/loss`,
-`val/acc`, `test/f1_macro`, and `val/<main metric>_best` for the best validation value so far.
+A task subclass chooses its loss, its metrics, its targets' layout, its test report and its
+figures, and how raw outputs become predictions and the columns of `predictions.csv`; it
+never re-implements the loop. What other modules need to know about a kind of target is
+asked of the task, so a new task is one file plus its YAML.
+
+Metric names are `<stage>/<name>`: `train/loss`, `val/acc`, `test/f1_macro`, and
+`val/<main metric>_best` for the best validation value so far.
 Each step only keeps its (detached) outputs, targets and loss on the device; metrics see the
 whole epoch at once at its end and are synced over DDP ranks by torchmetrics. The hot path has
 no metric work and no device-to-host sync.
@@ -10,19 +14,21 @@ no metric work and no device-to-host sync.
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 import lightning as L
 import torch
 from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
 from torch.optim import Optimizer
-from torchmetrics import MaxMetric, MetricCollection, MinMetric
+from torchmetrics import MaxMetric, Metric, MetricCollection, MinMetric
 
 from litlab.data.scaling import ChannelScaler
 from litlab.errors import ConfigError
-from litlab.tasks.batch_mean import BatchMean
 from litlab.tasks.report import Report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Epoch values are synced by torchmetrics before they are logged (see `BaseTask.losses`), so
 # Lightning's advice to add `sync_dist=True` under DDP does not apply to litlab's metric names.
@@ -34,10 +40,43 @@ warnings.filterwarnings(
 
 OptimizerFactory = Callable[..., Optimizer]
 SchedulerFactory = Callable[..., dict[str, Any]]
+Columns = dict[str, list[object]]  # columns of predictions.csv, by name
 
 
-class ScalingSource(Protocol):
-    """What a task needs from its datamodule: the training split's scaling statistics."""
+class BatchMean(Metric):
+    """Mean of per-batch means weighted by batch size; synced over DDP ranks at `compute`.
+
+    Not torchmetrics' MeanMetric: its NaN check waits for the device at every update, and with
+    the check disabled it ignores the weights (torchmetrics 1.9).
+    """
+
+    full_state_update = False
+    total: Tensor
+    count: Tensor
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("count", torch.tensor(0.0), dist_reduce_fx="sum")
+
+    def update(self, values: Tensor, batch_sizes: Tensor) -> None:
+        """Add per-batch means `values` of batches of `batch_sizes` samples (1-D, or scalars)."""
+        sizes = batch_sizes.to(values.device, values.dtype)
+        self.total += (values.detach() * sizes).sum()
+        self.count += sizes.sum()
+
+    def compute(self) -> Tensor:
+        return self.total / self.count
+
+
+class TaskData(Protocol):
+    """What a task needs from its datamodule: its targets and the training split's statistics."""
+
+    name: str
+
+    def all_targets(self) -> Tensor:
+        """The targets of every split, concatenated."""
+        ...
 
     def input_stats(self) -> tuple[Tensor, Tensor]: ...
 
@@ -57,6 +96,8 @@ class BaseTask(L.LightningModule):
     """
 
     target_kind: ClassVar[str]
+    target_dtype: ClassVar[torch.dtype]  # the targets' layout: int64 (N,) class indices, ...
+    target_ndim: ClassVar[int]
     main_metric: ClassVar[str]
     main_mode: ClassVar[Literal["max", "min"]]
 
@@ -125,19 +166,75 @@ class BaseTask(L.LightningModule):
         """The (preds, target) pair the metrics take; raw outputs by default."""
         return output, target
 
+    def decide(self, outputs: Tensor) -> Tensor:
+        """`predict_outputs` -> decisions: class indices, yes/no per label, or values."""
+        raise NotImplementedError
+
+    def readable(self, values: Tensor, prefix: str) -> Columns:
+        """Decisions or true targets as columns of names (`prefix`) or values (`prefix_<t>`)."""
+        raise NotImplementedError
+
+    def probabilities(self, outputs: Tensor) -> Columns:
+        """`prob_<name>` columns of `predict_outputs`; none by default."""
+        return {}
+
+    def report_figures(self, report: Report) -> dict[str, "Figure"]:
+        """The test report's figures, by file name below the run folder; none by default."""
+        return {}
+
+    def check_targets(self, targets: Tensor, source: str) -> None:
+        """Raise naming `source` unless `targets` have this task's layout and class names.
+
+        Raises:
+            TypeError: a reader gave targets of another dtype or number of dimensions.
+            ConfigError: the targets have more columns than `class_names` has names.
+        """
+        if targets.dtype != self.target_dtype or targets.ndim != self.target_ndim:
+            raise TypeError(
+                f"{source}: the reader gave {targets.dtype} targets of {targets.ndim} dims; "
+                f"{self.target_kind} targets are {self.target_dtype} with {self.target_ndim} dims."
+            )
+        if self.target_ndim == 2 and targets.shape[1] != len(self.class_names):
+            raise ConfigError(
+                f"{source}: the targets have {targets.shape[1]} columns but data.class_names "
+                f"has {len(self.class_names)} names; give one name per {self.target_kind} target."
+            )
+
+    # -- predictions ------------------------------------------------------------------------
+
+    def prediction_columns(self, outputs: Tensor, targets: Tensor | None = None) -> Columns:
+        """The columns of `predictions.csv` after the id: prediction, target, probabilities.
+
+        Args:
+            outputs: `predict_outputs` of every input, (N, outputs).
+            targets: the true targets as the datamodule holds them, if known.
+        """
+        columns = self.readable(self.decide(outputs), "pred")
+        if targets is not None:
+            columns |= self.readable(targets, "target")
+        return columns | self.probabilities(outputs)
+
+    def class_labels(self, values: Tensor) -> list[object]:
+        """Class indices (or 0/1 decisions) as class names."""
+        return [self.class_names[int(v)] for v in values.reshape(-1).tolist()]
+
     # -- the loop -----------------------------------------------------------------------------
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(self.input_scaler(x))
 
     def setup(self, stage: str) -> None:
+        data = self.task_data(required=stage == "fit")
+        if data is None:  # predicting new inputs from a bare loader
+            return
+        self.check_targets(data.all_targets(), data.name)
         if stage == "fit":  # a restored checkpoint then overwrites these with its own
-            self.input_scaler.set_stats(*self.scaling_source().input_stats())
+            self.input_scaler.set_stats(*data.input_stats())
 
-    def scaling_source(self) -> ScalingSource:
+    def task_data(self, *, required: bool = True) -> TaskData | None:
         """The datamodule of this fit (Lightning attaches it to the trainer)."""
         datamodule = getattr(self.trainer, "datamodule", None)
-        if datamodule is None:
+        if datamodule is None and required:
             raise ConfigError(
                 "A litlab task trains from a datamodule, which gives its scaling statistics: "
                 "trainer.fit(task, datamodule=...)."

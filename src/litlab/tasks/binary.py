@@ -1,8 +1,9 @@
 """Binary classification: one logit, sigmoid + binary cross-entropy."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torchmetrics import MetricCollection
@@ -13,9 +14,12 @@ from torchmetrics.classification import (
     BinaryF1Score,
 )
 
-from litlab.errors import ConfigError
-from litlab.tasks.base import BaseTask
-from litlab.tasks.report import Report, confusion_report
+from litlab.errors import ConfigError, DataError
+from litlab.tasks.base import BaseTask, Columns
+from litlab.tasks.report import Report, confusion_matrix_figure, confusion_report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class BinaryTask(BaseTask):
@@ -27,6 +31,8 @@ class BinaryTask(BaseTask):
     """
 
     target_kind = "binary"
+    target_dtype = torch.float32  # 0.0 / 1.0 (N,)
+    target_ndim = 1
     main_metric = "acc"
     main_mode = "max"
 
@@ -70,3 +76,20 @@ class BinaryTask(BaseTask):
 
     def predict_outputs(self, output: Tensor) -> Tensor:
         return output.sigmoid()
+
+    def decide(self, outputs: Tensor) -> Tensor:
+        return outputs > self.threshold  # (N, 1)
+
+    def readable(self, values: Tensor, prefix: str) -> Columns:
+        return {prefix: self.class_labels(values)}
+
+    def probabilities(self, outputs: Tensor) -> Columns:
+        return {f"prob_{self.class_names[1]}": outputs.reshape(-1).tolist()}
+
+    def report_figures(self, report: Report) -> dict[str, "Figure"]:
+        return {"plots/confusion_matrix.png": confusion_matrix_figure(report)}
+
+    def check_targets(self, targets: Tensor, source: str) -> None:
+        super().check_targets(targets, source)
+        if not torch.isin(targets, torch.tensor([0.0, 1.0])).all():
+            raise DataError(f"{source}: binary targets must be 0 or 1; fix the labels.")

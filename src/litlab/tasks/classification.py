@@ -1,7 +1,8 @@
 """Single-label classification: softmax + cross-entropy over K classes."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torchmetrics import MetricCollection
@@ -11,8 +12,12 @@ from torchmetrics.classification import (
     MulticlassF1Score,
 )
 
-from litlab.tasks.base import BaseTask
-from litlab.tasks.report import Report, confusion_report
+from litlab.errors import ConfigError, DataError
+from litlab.tasks.base import BaseTask, Columns
+from litlab.tasks.report import Report, confusion_matrix_figure, confusion_report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class ClassificationTask(BaseTask):
@@ -25,6 +30,8 @@ class ClassificationTask(BaseTask):
     """
 
     target_kind = "classification"
+    target_dtype = torch.int64  # class indices (N,)
+    target_ndim = 1
     main_metric = "acc"
     main_mode = "max"
 
@@ -54,3 +61,27 @@ class ClassificationTask(BaseTask):
 
     def predict_outputs(self, output: Tensor) -> Tensor:
         return output.softmax(dim=1)
+
+    def decide(self, outputs: Tensor) -> Tensor:
+        return outputs.argmax(1)
+
+    def readable(self, values: Tensor, prefix: str) -> Columns:
+        return {prefix: self.class_labels(values)}
+
+    def probabilities(self, outputs: Tensor) -> Columns:
+        return {f"prob_{name}": outputs[:, i].tolist() for i, name in enumerate(self.class_names)}
+
+    def report_figures(self, report: Report) -> dict[str, "Figure"]:
+        return {"plots/confusion_matrix.png": confusion_matrix_figure(report)}
+
+    def check_targets(self, targets: Tensor, source: str) -> None:
+        super().check_targets(targets, source)
+        if len(targets) and int(targets.min()) < 0:
+            raise DataError(
+                f"{source}: the files hold a negative class label {int(targets.min())}."
+            )
+        if len(targets) and int(targets.max()) >= len(self.class_names):
+            raise ConfigError(
+                f"{source}: labels go up to {int(targets.max())} but data.class_names has "
+                f"{len(self.class_names)} names; give one name per class."
+            )

@@ -1,7 +1,8 @@
 """Multi-label classification: one sigmoid + binary cross-entropy per label."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torchmetrics import MetricCollection
@@ -12,8 +13,11 @@ from torchmetrics.classification import (
     MultilabelStatScores,
 )
 
-from litlab.tasks.base import BaseTask
-from litlab.tasks.report import Report, label_report
+from litlab.tasks.base import BaseTask, Columns
+from litlab.tasks.report import Report, label_bars_figure, label_report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class MultilabelTask(BaseTask):
@@ -29,6 +33,8 @@ class MultilabelTask(BaseTask):
     """
 
     target_kind = "multilabel"
+    target_dtype = torch.float32  # 0.0 / 1.0 per label (N, L)
+    target_ndim = 2
     main_metric = "f1_macro"
     main_mode = "max"
 
@@ -68,3 +74,17 @@ class MultilabelTask(BaseTask):
 
     def predict_outputs(self, output: Tensor) -> Tensor:
         return output.sigmoid()
+
+    def decide(self, outputs: Tensor) -> Tensor:
+        return outputs > self.threshold
+
+    def readable(self, values: Tensor, prefix: str) -> Columns:
+        rows = (values > 0.5).tolist()  # decisions are bools, targets 0.0 / 1.0
+        names = self.class_names
+        return {prefix: [" ".join(n for n, on in zip(names, r, strict=True) if on) for r in rows]}
+
+    def probabilities(self, outputs: Tensor) -> Columns:
+        return {f"prob_{name}": outputs[:, i].tolist() for i, name in enumerate(self.class_names)}
+
+    def report_figures(self, report: Report) -> dict[str, "Figure"]:
+        return {"plots/label_scores.png": label_bars_figure(report)}

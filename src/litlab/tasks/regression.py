@@ -2,13 +2,14 @@
 
 from typing import Any
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torchmetrics import MetricCollection
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
 
 from litlab.data.scaling import ChannelScaler
-from litlab.tasks.base import BaseTask
+from litlab.tasks.base import BaseTask, Columns
 from litlab.tasks.report import Report
 
 
@@ -24,6 +25,8 @@ class RegressionTask(BaseTask):
     """
 
     target_kind = "regression"
+    target_dtype = torch.float32  # one column per target (N, T)
+    target_ndim = 2
     main_metric = "mae"
     main_mode = "min"
 
@@ -33,8 +36,9 @@ class RegressionTask(BaseTask):
 
     def setup(self, stage: str) -> None:
         super().setup(stage)
-        if stage == "fit":  # as the input scaler: a restored checkpoint overwrites these
-            self.target_scaler.set_stats(*self.scaling_source().target_stats())
+        data = self.task_data(required=False)
+        if stage == "fit" and data is not None:  # as the input scaler: a checkpoint overwrites it
+            self.target_scaler.set_stats(*data.target_stats())
 
     def build_metrics(self) -> MetricCollection:
         return MetricCollection(
@@ -65,3 +69,11 @@ class RegressionTask(BaseTask):
 
     def predict_outputs(self, output: Tensor) -> Tensor:
         return self.target_scaler.inverse(output)
+
+    def decide(self, outputs: Tensor) -> Tensor:
+        return outputs  # values are their own decision
+
+    def readable(self, values: Tensor, prefix: str) -> Columns:
+        return {
+            f"{prefix}_{name}": values[:, i].tolist() for i, name in enumerate(self.class_names)
+        }

@@ -31,7 +31,7 @@ import lightning.pytorch.loggers.csv_logs as lightning_csv
 from lightning.pytorch.loggers import WandbLogger as LightningWandbLogger
 from lightning.pytorch.loggers.logger import rank_zero_experiment
 
-from litlab.outputs import is_fold_dir
+from litlab.rundir import is_fold_dir
 
 log = logging.getLogger(__name__)
 
@@ -160,13 +160,10 @@ def default_names(save_dir: Path) -> tuple[str, str | None]:
     """(run name, group): the run folder's name; for a job of a multirun, `<sweep>-<job>` in
     the group `<sweep>`, the sweep folder's name; for a fold of a cross-validation,
     `<cv>-fold_<i>` in the group `<cv>`, the name the cross-validation's own folder gets."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
     if is_fold_dir(save_dir):
         cv_name, _ = default_names(save_dir.parent)
         return f"{cv_name}-{save_dir.name}", cv_name
-    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+    if (save_dir.parent / "multirun.yaml").is_file():  # Hydra's sweepers write it first
         sweep = save_dir.parent.name
         return f"{sweep}-{save_dir.name}", sweep
     return save_dir.name, None

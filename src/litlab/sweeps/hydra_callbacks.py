@@ -1,6 +1,8 @@
 """Hydra callbacks (`hydra.callbacks` in conf/hydra/default.yaml): job clean-up, sweep summary.
 
 Hydra instantiates these in every process it starts, so this module imports nothing heavy.
+A multirun with a failed job exits with code 1 once every job has run and the summary is
+written, so a scheduler or CI sees the failure.
 """
 
 import logging
@@ -56,7 +58,8 @@ class SweepSummary(Callback):
     """At the end of a multirun: `summary.csv` in the sweep folder and a table, best job first.
 
     Jobs are ranked by `optimized_metric` in the sweeper's direction; without one, by the
-    metric the checkpoint callback monitors, in its mode (`val/loss`, min, by default).
+    metric the checkpoint callback monitors, in its mode (`val/loss`, min, by default). When a
+    job failed, the process then exits with code 1.
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
@@ -75,8 +78,14 @@ class SweepSummary(Callback):
         if not console.is_terminal:  # a log file or a pipe: no terminal width to fit
             console.width = 160
         console.print(summary_table(outcomes, metric, mode))
-        failed = sum(o.status == "failed" for o in outcomes)
-        log.info("Sweep summary of %d jobs (%d failed): %s", len(outcomes), failed, path)
+        failed = [o.job for o in outcomes if o.status == "failed"]
+        log.info("Sweep summary of %d jobs (%d failed): %s", len(outcomes), len(failed), path)
+        if failed:
+            log.error(
+                "%d of %d jobs failed (%s); their folders hold error.txt.",
+                len(failed), len(outcomes), ", ".join(failed),
+            )  # fmt: skip
+            sys.exit(1)
 
 
 def ranking(config: DictConfig) -> tuple[str, "Mode"]:

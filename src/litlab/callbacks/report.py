@@ -7,11 +7,9 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 
-from litlab.callbacks import plots
 from litlab.callbacks.publish import publish_figure, publish_text
-from litlab.callbacks.report_text import report_text
-from litlab.outputs import as_float
 from litlab.tasks.base import BaseTask
+from litlab.tasks.report import report_text
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +18,8 @@ class WriteTestReport(L.Callback):
     """Write the task's test report into `dirpath` and to every active logger.
 
     `report.txt` (sklearn-style table, confusion matrix), `report.json` (the same numbers and
-    the test metrics), `plots/confusion_matrix.png` for single-label tasks and
-    `plots/label_scores.png` for multi-label ones.
+    the test metrics) and the task's figures (`report_figures`: the confusion matrix of
+    single-label tasks, `plots/label_scores.png` of multi-label ones).
 
     Args:
         dirpath: the run directory.
@@ -36,7 +34,7 @@ class WriteTestReport(L.Callback):
             return
         report = pl_module.test_report
         metrics = {
-            name: as_float(value)
+            name: float(value)
             for name, value in trainer.callback_metrics.items()
             if name.startswith("test/")
         }
@@ -46,11 +44,5 @@ class WriteTestReport(L.Callback):
         publish_text(trainer, self.dirpath, "report.txt", text)
         content = {"checkpoint": checkpoint, "metrics": metrics, **report.to_dict()}
         (self.dirpath / "report.json").write_text(json.dumps(content, indent=2) + "\n")
-        if report.confusion_matrix is not None:
-            publish_figure(
-                trainer, self.dirpath, "plots/confusion_matrix.png", plots.confusion_matrix(report)
-            )
-        elif pl_module.target_kind == "multilabel":
-            publish_figure(
-                trainer, self.dirpath, "plots/label_scores.png", plots.label_bars(report)
-            )
+        for name, figure in pl_module.report_figures(report).items():
+            publish_figure(trainer, self.dirpath, name, figure)

@@ -1,0 +1,97 @@
+"""From a config to the objects of a run: datamodule, task, trainer; checked before they exist.
+
+Training, evaluation, prediction and each fold of a cross-validation build their run here, so
+they build it the same way.
+"""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import lightning as L
+from hydra.utils import get_class
+from lightning.pytorch.utilities import rank_zero_only
+from omegaconf import DictConfig, OmegaConf
+
+from litlab.config import plain_config
+from litlab.errors import ConfigError
+from litlab.registry import instantiate, instantiate_group
+from litlab.tasks.base import BaseTask, check_num_outputs
+
+log = logging.getLogger(__name__)
+
+
+def check_compatible(cfg: DictConfig, choices: Mapping[str, str]) -> None:
+    """Raise ConfigError naming the fix when `data`, `task` and `model` do not fit together.
+
+    Args:
+        cfg: the run's config.
+        choices: the option chosen in each group, to name them as the user typed them.
+    """
+    data = choices.get("data", str(cfg.data._target_))
+    task = choices.get("task", str(cfg.task._target_))
+    model = choices.get("model", str(cfg.model._target_))
+    data_kind = cfg.data.target_kind
+    task_class: type[BaseTask] = get_class(cfg.task._target_)
+    if task_class.target_kind != data_kind:
+        raise ConfigError(
+            f"task={task} trains on {task_class.target_kind} targets but data={data} holds "
+            f"{data_kind} targets; use task={data_kind} (data={data} chooses it when task is "
+            "not given)."
+        )
+    needs = getattr(get_class(cfg.model._target_), "input_ndim", None)
+    shape = list(cfg.data.input_shape)
+    if needs is not None and len(shape) != needs:
+        raise ConfigError(
+            f"model={model} needs image inputs (channels, height, width) but data={data} "
+            f"gives inputs of shape {shape}; use model=mlp for tabular data."
+        )
+    check_num_outputs(task_class, cfg.task.num_outputs, cfg.task.class_names)
+    head = cfg.model.get("num_outputs")
+    if head is not None and head != cfg.task.num_outputs:
+        raise ConfigError(
+            f"model.num_outputs={head} but task={task} on data={data} needs "
+            f"{cfg.task.num_outputs} outputs; leave model.num_outputs to the task (train.yaml "
+            "sets it to ${task.num_outputs})."
+        )
+
+
+def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
+    """The datamodule of `cfg.data`, with the train-time augmentation of `cfg.augment`."""
+    augment = instantiate(cfg.augment) if cfg.get("augment") else None
+    return instantiate(cfg.data, augment=augment)
+
+
+def build_task(cfg: DictConfig) -> BaseTask:
+    """The task of `cfg.task` around the net of `cfg.model`, carrying the run's plain config."""
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    net = instantiate(cfg.model)
+    if cfg.get("compile"):
+        net.compile()  # in place: the weights keep their names in checkpoints
+    task = instantiate(cfg.task, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+    # Plain data that rebuilds this run: saved in every checkpoint and sent to the loggers.
+    task.save_hyperparameters(plain_config(cfg))
+    return task
+
+
+def build_trainer(cfg: DictConfig, **overrides: Any) -> L.Trainer:
+    """The Trainer of `cfg.trainer` with the run's callbacks and loggers (`overrides` win)."""
+    callbacks = instantiate_group(cfg.get("callbacks"))
+    loggers = instantiate_group(cfg.get("logger"))
+    return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, **overrides)
+
+
+@rank_zero_only
+def print_config_tree(cfg: DictConfig) -> None:
+    """Print each top-level group of `cfg` as a branch of a rich tree (resolved YAML)."""
+    from rich import print as rich_print
+    from rich.syntax import Syntax
+    from rich.tree import Tree
+
+    tree = Tree("config", guide_style="dim")
+    for key, value in cfg.items():
+        text = (
+            OmegaConf.to_yaml(value, resolve=True) if isinstance(value, DictConfig) else str(value)
+        )
+        tree.add(str(key)).add(Syntax(text.rstrip(), "yaml"))
+    rich_print(tree)

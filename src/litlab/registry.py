@@ -1,0 +1,170 @@
+"""What a config may name: every `_target_` is built here, and a saved config is data.
+
+A config composed from `conf/` and the command line is the user's own: any importable target
+works, their own modules included (`model._target_=my_package.nets.MyNet`). A config read
+back from a checkpoint or a run folder comes from whoever made that file, so `saved_config`
+treats it as data: each `_target_` must be, exactly, a target that the project's `conf/` tree
+names or one listed in the trust file (`.litlab/trusted_targets.txt` beside `conf/`, one per
+line; `LITLAB_TRUST_FILE` moves it), and its interpolations may use no resolver that reads
+the environment. A target a training run names outside `conf/` is added to the trust file
+(`trust`), so eval, predict and resume of that run rebuild it on this machine, while a
+checkpoint from elsewhere still names only what this project declares.
+"""
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from litlab.errors import CheckpointError, ConfigError, LitlabError
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # src/litlab/registry.py -> the project
+CONF_DIR = PROJECT_DIR / "conf"
+TRUST_FILE = PROJECT_DIR / ".litlab" / "trusted_targets.txt"
+# Resolvers a saved config may call: litlab's and Hydra's own, none that reads the environment.
+SAFE_RESOLVERS = frozenset(
+    {"len", "cwd", "now", "hydra", "oc.select", "resume_run_dir", "config_subdir"}
+)
+_TARGET_LINE = re.compile(r"^\s*_target_:\s*([\w.]+)\s*(?:#.*)?$", re.MULTILINE)
+_RESOLVER = re.compile(r"\$\{\s*([\w.-]+)\s*:")
+
+
+def trust_file() -> Path:
+    """Where the user's trusted targets are listed (`LITLAB_TRUST_FILE` if set)."""
+    return Path(os.environ.get("LITLAB_TRUST_FILE") or TRUST_FILE)
+
+
+@functools.cache
+def conf_targets(conf_dir: Path = CONF_DIR) -> frozenset[str]:
+    """Every `_target_` that a YAML file of `conf_dir` names."""
+    return frozenset(
+        target
+        for path in conf_dir.rglob("*.yaml")
+        for target in _TARGET_LINE.findall(path.read_text(encoding="utf-8"))
+    )
+
+
+def trusted_targets() -> frozenset[str]:
+    """The targets a saved config may name: those of `conf/` and those of the trust file."""
+    path = trust_file()
+    listed = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    user = {line.split("#", 1)[0].strip() for line in listed}
+    return conf_targets() | {target for target in user if target}
+
+
+def targets(node: Any) -> Iterator[str]:
+    """Every `_target_` value in a nested mapping / list, as written (not resolved)."""
+    if isinstance(node, Mapping):
+        if "_target_" in node:
+            yield str(node["_target_"])
+        for value in node.values():
+            yield from targets(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from targets(item)
+
+
+def trust(cfg: DictConfig) -> None:
+    """Add the targets `cfg` names outside `conf/` and the trust file to the trust file."""
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    new = sorted(set(targets(raw)) - trusted_targets())
+    if not new:
+        return
+    path = trust_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as file:
+            file.writelines(f"{target}\n" for target in new)
+    except OSError as err:
+        log.warning("Could not record %s in %s (%s).", ", ".join(new), path, err)
+        return
+    log.info("Trusted from now on in saved configs (listed in %s): %s", path, ", ".join(new))
+
+
+def saved_config(raw: Mapping[str, Any] | DictConfig, source: Path) -> DictConfig:
+    """A config read from `source` (a checkpoint or run folder), checked as data.
+
+    Raises:
+        CheckpointError: a `_target_` that is not trusted, or an interpolation that calls a
+            resolver outside `SAFE_RESOLVERS` (such as `oc.env`).
+    """
+    plain = OmegaConf.to_container(raw, resolve=False) if isinstance(raw, DictConfig) else raw
+    if not isinstance(plain, Mapping):
+        raise CheckpointError(f"{source} holds no config mapping; it is not a litlab file.")
+    for text in _strings(plain):
+        unsafe = sorted(set(_RESOLVER.findall(text)) - SAFE_RESOLVERS)
+        if unsafe:
+            raise CheckpointError(
+                f"{source} holds a config that calls the resolver {', '.join(unsafe)} "
+                f"({text!r}); a saved config is data and may not read the environment or run "
+                "code. Use a checkpoint or run folder written by litlab."
+            )
+    allowed = trusted_targets()
+    for target in targets(plain):
+        if target not in allowed:
+            raise CheckpointError(
+                f"{source} names the class or function {target!r}, which this project does "
+                f"not declare (conf/ or {trust_file()}); litlab builds nothing else from a "
+                "saved config. If you wrote that code and trust this file, add the name to "
+                f"{trust_file()}."
+            )
+    config = OmegaConf.create(dict(plain))
+    OmegaConf.set_struct(config, False)
+    return config
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _strings(item)
+
+
+def instantiate(cfg: DictConfig, **kwargs: Any) -> Any:
+    """Build the object `cfg` (a node with `_target_`) describes.
+
+    A user error (LitlabError) raised by a constructor comes out as itself, not wrapped in
+    Hydra's InstantiationException, so the entry point shows its one message; a wrong value
+    type is a ConfigError naming the key.
+    """
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate as hydra_instantiate
+
+    try:
+        return hydra_instantiate(cfg, **kwargs)
+    except InstantiationException as err:
+        cause = err.__cause__
+        while isinstance(cause, InstantiationException):  # nested `_target_` nodes
+            cause = cause.__cause__
+        if isinstance(cause, LitlabError):
+            raise cause from None
+        if isinstance(cause, TypeError | ValueError):
+            raise ConfigError(_constructor_message(cfg, cause)) from err
+        raise
+
+
+def instantiate_group(cfg: DictConfig | None) -> list[Any]:
+    """Build every entry of a group of named nodes (callbacks, loggers); nulls are skipped."""
+    if not cfg:
+        return []
+    return [instantiate(node) for node in cfg.values() if node is not None and "_target_" in node]
+
+
+def _constructor_message(cfg: DictConfig, cause: Exception) -> str:
+    """One line for a constructor that refused its arguments, naming the config node."""
+    key = cfg._get_full_key(None)
+    where = f"{key} ({cfg.get('_target_')})" if key else str(cfg.get("_target_", "a config node"))
+    detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return f"{where} cannot be built: {detail}. Fix the {key or 'config'}.* values you gave."

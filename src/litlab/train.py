@@ -1,0 +1,94 @@
+"""One training run, top to bottom: config -> checks -> seed -> data -> task -> trainer ->
+fit -> test on the best weights -> metrics.json (with the best epoch and its value).
+
+A K-fold cross-validation (`litlab.cv`) runs this once per fold.
+"""
+
+import logging
+from pathlib import Path
+
+import lightning as L
+from lightning.pytorch.callbacks import ModelCheckpoint
+from omegaconf import DictConfig
+
+from litlab.build import (
+    build_datamodule,
+    build_task,
+    build_trainer,
+    check_compatible,
+    print_config_tree,
+)
+from litlab.checkpoints import check_checkpoint, load_plain
+from litlab.config import Job
+from litlab.devices import set_threads
+from litlab.errors import ConfigError
+from litlab.registry import trust
+from litlab.rundir import METRICS, resumed_config, resuming, write_metrics
+
+log = logging.getLogger(__name__)
+
+
+def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
+    """Train and test the model `cfg` describes; return every final metric by name."""
+    job = Job.of(cfg, job)
+    if resuming(cfg):
+        cfg = resumed_config(cfg, job)
+    if cfg.extras.print_config:
+        print_config_tree(cfg)
+    check_compatible(cfg, job.choices)
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int):
+        raise ConfigError(f"seed={cfg.seed!r} is not a whole number; give one, e.g. seed=777.")
+    trust(cfg)  # eval, predict and resume of this run may rebuild what it names
+    L.seed_everything(cfg.seed, workers=True)
+    log.info("Seed: %d", cfg.seed)
+
+    datamodule = build_datamodule(cfg)
+    task = build_task(cfg)
+    if cfg.ckpt_path is not None:  # missing, corrupt or another model's: one message, now
+        check_checkpoint(Path(cfg.ckpt_path), task, fit=cfg.train)
+    trainer = build_trainer(cfg)
+    set_threads(cfg.threads, processes=trainer.num_devices)
+
+    metrics: dict[str, float] = {}
+    if cfg.train:
+        trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
+        metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
+        metrics["epochs"] = trainer.current_epoch
+        metrics |= best_of_fit(trainer)
+    if cfg.test:
+        ckpt_path = checkpoint_to_test(cfg, trainer)
+        results = trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+        metrics |= {k: float(v) for k, v in results[0].items()}
+    write_metrics(Path(cfg.paths.output_dir) / METRICS, metrics)
+    return metrics
+
+
+def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:
+    """The best checkpoint of this fit (Keras' restore_best_weights), or the one given."""
+    if not cfg.train:
+        if cfg.ckpt_path is None:
+            raise ConfigError(
+                "train=false test=true needs the checkpoint to test: ckpt_path=<file>."
+            )
+        return str(cfg.ckpt_path)
+    callback = trainer.checkpoint_callback
+    best = getattr(callback, "best_model_path", "") if callback is not None else ""
+    if not best:
+        log.warning("No best checkpoint was saved (no ModelCheckpoint or no epoch ended): "
+                    "testing the weights of the last step.")  # fmt: skip
+        return None
+    log.info("Testing the best checkpoint %s", best)
+    return best
+
+
+def best_of_fit(trainer: L.Trainer) -> dict[str, float]:
+    """`best_epoch` (from 1, as `epochs` counts) and `<monitor>_best` of the best checkpoint."""
+    callback = trainer.checkpoint_callback
+    if not isinstance(callback, ModelCheckpoint) or callback.best_model_score is None:
+        return {}  # no checkpoint, or one that keeps the latest weights without a monitor
+    # mmap: only the small "epoch" entry is read from the file.
+    checkpoint = load_plain(Path(callback.best_model_path), mmap=True)
+    return {
+        "best_epoch": checkpoint["epoch"] + 1,
+        f"{callback.monitor}_best": float(callback.best_model_score),
+    }
