@@ -31,6 +31,9 @@ CONF_DIR = ROOT / "conf"
 
 # Quiet, single-threaded, deterministic defaults for every composed test config.
 TEST_OVERRIDES = ["extras.print_config=false", "threads=1"]
+# A short run (as debug=limit, but in logs/train like any run): two epochs of a few batches.
+SHRINK = ["trainer.max_epochs=2", "trainer.limit_train_batches=5", "trainer.limit_val_batches=2",
+          "trainer.limit_test_batches=2"]  # fmt: skip
 
 register_resolvers()
 torch.set_num_threads(1)

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from tests.conftest import SHRINK
+
 
 def only_run_dir(logs: Path) -> Path:
     (run,) = (logs / "train" / "runs").iterdir()
@@ -10,7 +12,7 @@ def only_run_dir(logs: Path) -> Path:
 
 
 def test_train_cli_writes_a_complete_run_folder(run_cli, tmp_path):
-    result = run_cli("debug=limit")
+    result = run_cli(*SHRINK)
     assert result.returncode == 0, result.stderr
     run = only_run_dir(tmp_path / "logs")
     for name in ("train.log", "metrics.json", "metrics.csv", ".hydra/config.yaml",

@@ -19,7 +19,7 @@ def make(data_dir: Path, **kwargs) -> ApparelDataModule:
     return ApparelDataModule(data_dir=str(data_dir), **(options | kwargs))
 
 
-def setup(data_dir: Path, **kwargs) -> ApparelDataModule:
+def set_up(data_dir: Path, **kwargs) -> ApparelDataModule:
     dm = make(data_dir, **kwargs)
     dm.setup()
     return dm
@@ -37,7 +37,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_published_splits_are_honoured(root):
-    dm = setup(root)
+    dm = set_up(root)
     csvs = root / "apparel" / "csv_data" / "nocolorinfo"
     for split, (x, y) in dm.splits.items():
         assert len(x) == len(y) == rows(csvs / f"{split}.csv")
@@ -48,7 +48,7 @@ def test_published_splits_are_honoured(root):
 
 def test_labels_follow_their_images_through_windows_paths(root):
     # Each synthetic image is its colour plus noise: its mean colour gives its colour label.
-    x, y = setup(root).splits["test"]
+    x, y = set_up(root).splits["test"]
     palette = torch.tensor([APPAREL_RGB[c] for c in APPAREL_COLORS], dtype=torch.float32)
     mean = x.float().mean((2, 3))  # (N, 3)
     nearest = torch.cdist(mean, palette).argmin(1)
@@ -56,19 +56,19 @@ def test_labels_follow_their_images_through_windows_paths(root):
 
 
 def test_colorinfo_csvs_with_integer_labels_and_an_extra_column(root):
-    dm = setup(root, split_csvs="csv_data/colorinfo")
+    dm = set_up(root, split_csvs="csv_data/colorinfo")
     csvs = root / "apparel" / "csv_data" / "colorinfo"
     assert len(dm.splits["val"][0]) == rows(csvs / "val_color.csv")
-    assert torch.equal(dm.splits["val"][1], setup(root).splits["val"][1])
+    assert torch.equal(dm.splits["val"][1], set_up(root).splits["val"][1])
 
 
 def test_folder_names_alone_give_labels_and_seeded_splits(tmp_path):
     write_apparel(tmp_path, per_folder=2, csvs=False)
-    dm = setup(tmp_path, split_csvs="csv_data/nocolorinfo")  # absent: folder names decide
+    dm = set_up(tmp_path, split_csvs="csv_data/nocolorinfo")  # absent: folder names decide
     sizes = {name: len(x) for name, (x, _) in dm.splits.items()}
     assert sizes == {"train": 38, "val": 10, "test": 12}
     assert torch.equal(dm.splits["train"][1].sum(1), torch.full((38,), 2.0))
-    again, other = setup(tmp_path), setup(tmp_path, seed=1)
+    again, other = set_up(tmp_path), set_up(tmp_path, seed=1)
     assert torch.equal(dm.splits["val"][0], again.splits["val"][0])
     assert not torch.equal(dm.splits["val"][0], other.splits["val"][0])
 
@@ -76,28 +76,28 @@ def test_folder_names_alone_give_labels_and_seeded_splits(tmp_path):
 def test_label_columns_are_configurable(root):
     colours = list(APPAREL_COLORS)
     for split_csvs in ("csv_data/nocolorinfo", None):
-        dm = setup(root, class_names=colours, split_csvs=split_csvs)
+        dm = set_up(root, class_names=colours, split_csvs=split_csvs)
         y = dm.splits["train"][1]
         assert y.shape[1:] == (len(colours),) and torch.equal(y.sum(1), torch.ones(len(y)))
 
 
 def test_image_size_sets_the_cached_shape(root, tmp_path):
     cache = tmp_path / "cache"
-    dm = setup(root, image_size=20, input_shape=[3, 20, 20], cache_dir=str(cache))
+    dm = set_up(root, image_size=20, input_shape=[3, 20, 20], cache_dir=str(cache))
     assert dm.splits["train"][0].shape[1:] == (3, 20, 20)
     with pytest.raises(ConfigError, match="input_shape"):
-        setup(root, image_size=24, cache_dir=str(cache))  # declared 32: a new decode, checked
+        set_up(root, image_size=24, cache_dir=str(cache))  # declared 32: a new decode, checked
     assert len(list(cache.glob("apparel-*.pt"))) == 2
 
 
 def test_second_setup_reads_the_cache_not_the_jpegs(root, tmp_path, monkeypatch):
-    first = setup(root, cache_dir=str(tmp_path))
+    first = set_up(root, cache_dir=str(tmp_path))
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded again")
 
     monkeypatch.setattr(apparel, "decode_images", no_decoding)
-    second = setup(root, cache_dir=str(tmp_path))
+    second = set_up(root, cache_dir=str(tmp_path))
     assert torch.equal(first.splits["train"][0], second.splits["train"][0])
 
 
@@ -143,26 +143,26 @@ def _edit_csv(data_dir: Path, line: int, old: str, new: str) -> Path:
 def test_csv_naming_an_absent_image(copy):
     csv = _edit_csv(copy, 2, ".jpg", "_gone.jpg")
     with pytest.raises(DataError, match="lists 1 images that do not exist") as err:
-        setup(copy)
+        set_up(copy)
     assert str(csv) in str(err.value) and "_gone.jpg" in str(err.value)
 
 
 def test_label_that_is_not_zero_or_one(copy):
     _edit_csv(copy, 3, "1.0", "2")
     with pytest.raises(DataError, match=r"1 rows \(first: row 4 of the file\)"):
-        setup(copy)
+        set_up(copy)
 
 
 def test_absent_label_column(copy):
     with pytest.raises(DataError, match="no column purple"):
-        setup(copy, class_names=[*LABELS, "purple"])
+        set_up(copy, class_names=[*LABELS, "purple"])
 
 
 def test_corrupt_jpeg_is_named(copy):
     jpeg = sorted((copy / "apparel" / "clothes_dataset" / "red_shoes").glob("*.jpg"))[0]
     jpeg.write_bytes(b"not a jpeg")
     with pytest.raises(DataError, match="cannot read this image") as err:
-        setup(copy)
+        set_up(copy)
     assert str(jpeg) in str(err.value)
 
 
@@ -170,10 +170,10 @@ def test_two_csvs_for_one_split(copy):
     csvs = copy / "apparel" / "csv_data" / "nocolorinfo"
     (csvs / "train_old.csv").write_text((csvs / "train.csv").read_text())
     with pytest.raises(DataError, match="several train CSVs"):
-        setup(copy)
+        set_up(copy)
 
 
 def test_folder_naming_no_label(copy):
     (copy / "apparel" / "clothes_dataset" / "misc").mkdir()
     with pytest.raises(DataError, match="misc: the folder name holds none of the labels"):
-        setup(copy, split_csvs=None)
+        set_up(copy, split_csvs=None)

@@ -19,7 +19,7 @@ def make(data_dir: Path, **kwargs) -> BostonDataModule:
     return BostonDataModule(data_dir=str(data_dir), **(options | kwargs))
 
 
-def setup(data_dir: Path, **kwargs) -> BostonDataModule:
+def set_up(data_dir: Path, **kwargs) -> BostonDataModule:
     dm = make(data_dir, **kwargs)
     dm.setup()
     return dm
@@ -27,13 +27,13 @@ def setup(data_dir: Path, **kwargs) -> BostonDataModule:
 
 def test_test_split_is_a_seeded_fifth_and_shapes_are_tabular(tmp_path):
     write_boston(tmp_path, rows=150)
-    dm = setup(tmp_path)
+    dm = set_up(tmp_path)
     sizes = {name: len(x) for name, (x, _) in dm.splits.items()}
     assert sizes == {"train": 96, "val": 24, "test": 30}
     x, y = dm.splits["train"]
     assert x.shape == (96, 13) and x.dtype == torch.float32
     assert y.shape == (96, 1) and y.dtype == torch.float32
-    again, other = setup(tmp_path), setup(tmp_path, seed=1)
+    again, other = set_up(tmp_path), set_up(tmp_path, seed=1)
     assert torch.equal(dm.splits["test"][1], again.splits["test"][1])
     assert not torch.equal(dm.splits["test"][1], other.splits["test"][1])
 
@@ -42,7 +42,7 @@ def test_rows_keep_features_and_target_together(tmp_path):
     # MEDV is a known linear function of the features plus noise of std 1: least squares
     # on the training rows must predict the test rows about that well.
     write_boston(tmp_path, rows=150, noise=1.0)
-    dm = setup(tmp_path)
+    dm = set_up(tmp_path)
     (x, y), (tx, ty) = dm.splits["train"], dm.splits["test"]
     ones = torch.ones(len(x), 1)
     w = torch.linalg.lstsq(torch.cat([x, ones], 1).double(), y.double()).solution
@@ -52,7 +52,7 @@ def test_rows_keep_features_and_target_together(tmp_path):
 
 def test_scaling_statistics_come_from_the_training_rows_only(tmp_path):
     write_boston(tmp_path, rows=150)
-    dm = setup(tmp_path, target_scaling="standard")
+    dm = set_up(tmp_path, target_scaling="standard")
     x, y = dm.splits["train"]
     shift, scale = dm.input_stats()
     assert torch.allclose(shift, x.mean(0), atol=1e-4)
@@ -70,7 +70,7 @@ def test_target_and_feature_columns_are_configurable(tmp_path):
     tensors = make(tmp_path, targets=["RM", "MEDV"], features=["LSTAT", "CRIM"]).decode()
     assert torch.equal(tensors["train_x"], torch.from_numpy(table[:, [12, 0]]))
     assert torch.equal(tensors["train_y"], torch.from_numpy(table[:, [5, 13]]))
-    dm = setup(tmp_path, targets=["RM"], class_names=["RM"])  # MEDV becomes a feature
+    dm = set_up(tmp_path, targets=["RM"], class_names=["RM"])  # MEDV becomes a feature
     assert dm.splits["train"][0].shape[1] == 13
 
 
@@ -99,7 +99,7 @@ def test_missing_file_names_the_path(tmp_path):
 def test_absent_column_lists_the_header(tmp_path):
     write_boston(tmp_path, rows=60)
     with pytest.raises(DataError, match="no column PRICE; the header has CRIM"):
-        setup(tmp_path, targets=["PRICE"], class_names=["PRICE"])
+        set_up(tmp_path, targets=["PRICE"], class_names=["PRICE"])
 
 
 def test_blank_or_text_cells_are_named(tmp_path):
@@ -109,4 +109,4 @@ def test_blank_or_text_cells_are_named(tmp_path):
     lines[5] = lines[5].rsplit(",", 1)[0] + ","
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match="2 rows have a blank or non-numeric value in CRIM, MEDV"):
-        setup(tmp_path)
+        set_up(tmp_path)

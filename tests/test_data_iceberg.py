@@ -17,7 +17,7 @@ def make(data_dir: Path, **kwargs) -> IcebergDataModule:
     return IcebergDataModule(data_dir=str(data_dir), **(options | kwargs))
 
 
-def setup(data_dir: Path, **kwargs) -> IcebergDataModule:
+def set_up(data_dir: Path, **kwargs) -> IcebergDataModule:
     dm = make(data_dir, **kwargs)
     dm.setup()
     return dm
@@ -33,13 +33,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_record_is_kept_with_na_angles_and_split_by_seed(data_dir):
     records = json.loads((data_dir / "iceberg" / "train.json").read_text())
     assert sum(r["inc_angle"] == "na" for r in records) == 10
-    dm = setup(data_dir)
+    dm = set_up(data_dir)
     sizes = {name: len(x) for name, (x, _) in dm.splits.items()}
     assert sizes == {"train": 19, "val": 5, "test": 6}
     x, y = dm.splits["train"]
     assert x.shape[1:] == (3, 75, 75) and x.dtype == torch.float32
     assert y.shape == (19,) and y.dtype == torch.float32 and set(y.tolist()) <= {0.0, 1.0}
-    again, other = setup(data_dir), setup(data_dir, seed=5)
+    again, other = set_up(data_dir), set_up(data_dir, seed=5)
     assert torch.equal(dm.splits["test"][0], again.splits["test"][0])
     assert not torch.equal(dm.splits["test"][0], other.splits["test"][0])
 
@@ -55,7 +55,7 @@ def test_channels_are_band_1_band_2_and_their_mean_row_by_row(data_dir):
 
 
 def test_standard_scaling_uses_training_images_only(data_dir):
-    dm = setup(data_dir)
+    dm = set_up(data_dir)
     x = dm.splits["train"][0]
     shift, scale = dm.input_stats()
     per_channel = x.transpose(0, 1).reshape(3, -1).double()
@@ -105,5 +105,5 @@ def _record(**changes) -> dict:
 def test_broken_files_are_named_with_what_is_wrong(tmp_path, content, message):
     _write(tmp_path, content)
     with pytest.raises(DataError, match=message) as err:
-        setup(tmp_path)
+        set_up(tmp_path)
     assert "train.json" in str(err.value)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from litlab.entry import train_command as train
+from tests.conftest import SHRINK
 from tests.test_sweeps import read_summary
 
 
@@ -13,7 +14,7 @@ def test_ddp_jobs_of_a_sweep_train_once_each_and_test_like_one_process(
     run_cli, compose_cfg, tmp_path
 ):
     # The whole test split (300 samples, 150 per rank) so both ways test the same samples.
-    result = run_cli("hydra.mode=MULTIRUN", "trainer=ddp_cpu", "debug=limit",
+    result = run_cli("hydra.mode=MULTIRUN", "trainer=ddp_cpu", *SHRINK,
                      "trainer.limit_test_batches=1.0", "seed=1,2")  # fmt: skip
     assert result.returncode == 0, result.stderr
 

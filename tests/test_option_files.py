@@ -1,5 +1,7 @@
 """The keys the model, task and callback option files set are real parameters of their targets,
-with the signature's default where the file shows one (the file lists the knobs to override)."""
+with the signature's default where the file shows one (the file lists the knobs to override);
+the trainer and every callback file list all of their target's arguments, so `key=value`
+overrides any of them without a `+`."""
 
 import inspect
 from pathlib import Path
@@ -51,3 +53,28 @@ def test_option_keys_are_parameters_with_their_defaults(path: Path):
                 assert value == shown, (
                     f"{path.name}: {key}={value} but the code's default is {shown}"
                 )
+
+
+# Arguments litlab passes itself, from other groups.
+BUILT = {"lightning.pytorch.Trainer": {"logger", "callbacks"}}
+EVERY_ARGUMENT = [
+    CONF_DIR / "trainer" / "default.yaml",
+    *sorted((CONF_DIR / "callbacks").glob("*.yaml")),
+]
+
+
+@pytest.mark.parametrize("path", EVERY_ARGUMENT, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_trainer_and_callback_files_list_every_argument(path: Path):
+    content = yaml.safe_load(path.read_text()) or {}
+    nodes = (
+        [content]
+        if "_target_" in content
+        else [node for node in content.values() if isinstance(node, dict) and "_target_" in node]
+    )
+    for node in nodes:
+        target = node["_target_"]
+        wanted = set(_parameters(get_class(target))) - BUILT.get(target, set())
+        listed = {key for key in node if not key.startswith("_")}
+        assert listed == wanted, (
+            f"{path.name}: missing {sorted(wanted - listed)}, unknown {sorted(listed - wanted)}"
+        )

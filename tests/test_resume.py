@@ -9,20 +9,21 @@ import torch
 from litlab.entry import train_command as train
 from litlab.errors import ConfigError
 from litlab.rundir import config_subdir, latest_run, resume_run_dir
+from tests.conftest import SHRINK
 from tests.wandb_records import offline_runs
 
 
 def test_an_interrupted_fit_resumes_to_its_epochs_in_its_own_directory(run_cli, tmp_path):
     # max_steps stops the fit after 2 of its 4 epochs (5 batches each), like a kill would
     # after the second epoch's checkpoint.
-    first = run_cli("debug=limit", "trainer.max_epochs=4", "+trainer.max_steps=10",
+    first = run_cli(*SHRINK, "trainer.max_epochs=4", "trainer.max_steps=10",
                     "logger=[csv,wandb]")  # fmt: skip
     assert first.returncode == 0, first.stderr
     (run,) = (tmp_path / "logs" / "train" / "runs").iterdir()
     assert json.loads((run / "metrics.json").read_text())["epochs"] == 2
     saved = (run / ".hydra" / "config.yaml").read_bytes()
 
-    again = run_cli("ckpt_path=last", "+trainer.max_steps=-1")
+    again = run_cli("ckpt_path=last", "trainer.max_steps=-1")
     assert again.returncode == 0, again.stderr
     assert list((tmp_path / "logs" / "train" / "runs").iterdir()) == [run]
     assert json.loads((run / "metrics.json").read_text())["epochs"] == 4

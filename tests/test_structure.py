@@ -33,7 +33,9 @@ def module_name(path: Path) -> str:
 
 
 MODULES = {
-    module_name(p): p for p in SRC.rglob("*.py") if p.parent != SRC  # not the entry scripts
+    module_name(p): p
+    for p in SRC.rglob("*.py")
+    if p.parent != SRC  # not the entry scripts
 }
 
 
@@ -47,7 +49,8 @@ def imports(path: Path) -> set[str]:
             names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
         else:
             continue
-        for name in names:
+        for imported in names:
+            name = imported
             while name and name not in MODULES:
                 name = name.rpartition(".")[0]
             if name and name != module_name(path):

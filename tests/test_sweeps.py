@@ -15,7 +15,7 @@ from litlab.sweeps.jobs import JobOutcome, read_job
 from litlab.sweeps.space import search_space
 from litlab.sweeps.study import recover_interrupted, tell_outcome, trials_done
 from litlab.sweeps.summary import guess_mode, rank_jobs, varying_overrides
-from tests.conftest import CONF_DIR
+from tests.conftest import CONF_DIR, SHRINK
 from tests.wandb_records import offline_runs
 
 # A search whose outcome does not depend on chance: the brute-force sampler tries each of
@@ -102,7 +102,7 @@ def test_a_job_folder_tells_how_the_job_ended(tmp_path):
 
 def test_grid_sweep_summary_shared_wandb_group_and_a_failed_job(run_cli, tmp_path):
     result = run_cli(
-        "hydra.mode=MULTIRUN", "debug=limit", "logger=[csv,wandb]", "optimizer.lr=0.003,-1.0,0.001"
+        "hydra.mode=MULTIRUN", *SHRINK, "logger=[csv,wandb]", "optimizer.lr=0.003,-1.0,0.001"
     )
     # Every job ran; the sweep then exits 1 for its failed job, so a scheduler sees it.
     assert result.returncode == 1, result.stderr
@@ -182,7 +182,7 @@ def test_optuna_search_records_a_failed_trial_and_resumes(run_cli, tmp_path):
     search = tmp_path / "conf" / "hparams_search"
     search.mkdir(parents=True)
     (search / "tiny_optuna.yaml").write_text(TINY_SEARCH)
-    args = ("debug=limit", f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
+    args = (*SHRINK, f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
             "hparams_search=tiny_optuna")  # fmt: skip
     sweep = tmp_path / "logs" / "train" / "multiruns" / "tiny"
     first = run_cli(*args, "hydra.sweeper.n_trials=2")
@@ -202,7 +202,7 @@ def test_optuna_search_records_a_failed_trial_and_resumes(run_cli, tmp_path):
         # Job n ran trial n: its metrics, and the values its pruning callback reported.
         metrics = json.loads((sweep / str(trial.number) / "metrics.json").read_text())
         assert trial.value == pytest.approx(metrics["val/acc"])
-        assert len(trial.intermediate_values) == 2  # debug=limit: two epochs
+        assert len(trial.intermediate_values) == 2  # SHRINK: two epochs
     rows = read_summary(sweep)
     assert [r["status"] for r in rows] == ["completed", "completed", "failed"]
     assert sorted(r["job"] for r in rows) == ["0", "1", "2"]
@@ -212,7 +212,7 @@ def test_optuna_search_records_a_failed_trial_and_resumes(run_cli, tmp_path):
 
 
 def test_submitit_local_runs_a_job(run_cli, tmp_path):
-    result = run_cli("hydra.mode=MULTIRUN", "hydra/launcher=submitit_local", "debug=limit")
+    result = run_cli("hydra.mode=MULTIRUN", "hydra/launcher=submitit_local", *SHRINK)
     assert result.returncode == 0, result.stderr
     sweep = only_sweep(tmp_path / "logs")
     (row,) = read_summary(sweep)

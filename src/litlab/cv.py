@@ -66,7 +66,8 @@ def check_cv(cfg: DictConfig) -> None:
         raise ConfigError(f"cv.folds={folds}: K-fold needs a whole number of at least 2 folds.")
     if not cfg.train:
         raise ConfigError("cv.folds fits one model per fold: it needs train=true.")
-    if OmegaConf.select(cfg, "trainer.strategy") is not None:
+    strategy = OmegaConf.select(cfg, "trainer.strategy")
+    if isinstance(strategy, DictConfig) or strategy not in (None, "auto", "single_device"):
         raise ConfigError(
             "cv.folds fits its folds one after another in this process, on one device: use "
             "trainer=cpu or trainer=gpu, or run each fold as a job of a sweep: "

@@ -5,6 +5,7 @@ from typing import Any
 
 import lightning as L
 from lightning.pytorch.callbacks import RichProgressBar
+from lightning.pytorch.callbacks.progress.rich_progress import RichProgressBarTheme
 from typing_extensions import override
 
 
@@ -16,8 +17,20 @@ class ProgressBar(RichProgressBar):
     What it shows is the same; it is only drawn less often.
     """
 
-    def __init__(self, refresh_rate: int = 20, **kwargs: Any) -> None:
-        super().__init__(refresh_rate=refresh_rate, **kwargs)
+    def __init__(
+        self,
+        refresh_rate: int = 20,
+        leave: bool = False,
+        theme: dict[str, Any] | None = None,
+        console_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """Args: as Lightning's RichProgressBar; `theme` as a mapping of its theme's fields."""
+        super().__init__(
+            refresh_rate=refresh_rate,
+            leave=leave,
+            theme=RichProgressBarTheme(**(theme or {})),
+            console_kwargs=console_kwargs,
+        )
 
     def _due(self, batch_idx: int, total: Callable[[], float]) -> bool:
         """Draw after this batch? `total` is only asked of an enabled bar (rank 0)."""
