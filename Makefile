@@ -1,6 +1,9 @@
 # litlab: `make help` lists the targets. PYTHON defaults to the project's .venv.
 PYTHON ?= .venv/bin/python
 VENV_PYTHON ?= python3
+# A PyTorch wheel index to take torch and torchvision from, e.g. the CPU-only builds:
+# make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install train test test-fast test-lowest lint format typecheck bench clean-logs
@@ -11,6 +14,7 @@ help:  ## list the targets
 install:  ## create .venv (if absent) and install litlab with its dev tools
 	@test -x $(PYTHON) || $(VENV_PYTHON) -m venv .venv
 	$(PYTHON) -m pip install --upgrade pip
+	$(if $(TORCH_INDEX),$(PYTHON) -m pip install torch torchvision --index-url $(TORCH_INDEX))
 	$(PYTHON) -m pip install -e ".[dev]"
 
 train:  ## train the default model (MNIST, MLP); pass ARGS="data=digits ..." for overrides

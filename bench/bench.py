@@ -13,6 +13,7 @@ samples/s of each and their ratio, seconds from process start to the first train
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -31,7 +32,7 @@ from litlab.api import compose_config
 from litlab.build import build_datamodule, build_task, build_trainer
 from litlab.callbacks.throughput import Throughput
 from litlab.data.base import TensorDataModule
-from litlab.devices import set_threads
+from litlab.machine import set_threads
 from litlab.registry import instantiate
 from tests.synthetic import write_cifar10, write_mnist
 
@@ -70,7 +71,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each loop, alternating")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None, help="default: litlab's choice")
-    parser.add_argument("--tiny", action="store_true", help="a few steps: checks the script")
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        default=bool(os.environ.get("BENCH_TINY")),
+        help="a few steps: checks the script (also BENCH_TINY=1)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
     parser.add_argument(
         "overrides", nargs="*", help="config overrides for litlab's side, e.g. compile=true"
@@ -93,8 +99,8 @@ def case_config(case: Case, data_root: Path, work: Path, args: argparse.Namespac
         f"data.batch_size={args.batch_size}",
         "extras.print_config=false",
         "trainer.max_epochs=1",
-        f"+trainer.limit_train_batches={args.steps + WARMUP_STEPS}",
-        "+trainer.limit_val_batches=2",
+        f"trainer.limit_train_batches={args.steps + WARMUP_STEPS}",
+        "trainer.limit_val_batches=2",
         *args.overrides,
     ]
     if args.threads is not None:
@@ -125,13 +131,13 @@ def raw_loop(cfg: DictConfig, datamodule: TensorDataModule, steps: int) -> float
     return steps * batch / (time.perf_counter() - start)
 
 
-def litlab_fit(cfg: DictConfig, datamodule: TensorDataModule) -> float:
+def litlab_fit(cfg: DictConfig, datamodule: TensorDataModule, warmup: int) -> float:
     """Samples/s of `litlab.train`'s fit with the config's own callbacks and logger."""
     task = build_task(cfg)
     trainer = build_trainer(cfg)  # threads stay as set_threads left them
     timers = [c for c in trainer.callbacks if isinstance(c, Throughput)]
     if not timers:
-        timers = [Throughput(warmup_steps=WARMUP_STEPS)]
+        timers = [Throughput(warmup_steps=warmup)]
         trainer.callbacks.append(timers[0])
     trainer.fit(task, datamodule=datamodule)
     assert timers[0].samples_per_s is not None
@@ -148,7 +154,7 @@ def time_to_first_step(case: Case, data_root: Path, work: Path) -> dict[str, obj
         sys.executable, str(ROOT / "src" / "train.py"),
         f"data={case.data}", f"model={case.model}", f"paths.data_dir={data_root}",
         f"paths.cache_dir={work / 'cache'}", f"hydra.run.dir={out}", "extras.print_config=false",
-        "trainer.max_epochs=1", "+trainer.limit_train_batches=10", "+trainer.limit_val_batches=2",
+        "trainer.max_epochs=1", "trainer.limit_train_batches=10", "trainer.limit_val_batches=2",
         "+callbacks.throughput._target_=litlab.callbacks.throughput.Throughput",
         "test=false",
     ]  # fmt: skip
@@ -181,7 +187,7 @@ def run_case(case: Case, args: argparse.Namespace, work: Path) -> dict[str, obje
     raw, lit = [], []
     for _ in range(args.repeats):
         raw.append(raw_loop(cfg, datamodule, args.steps))
-        lit.append(litlab_fit(cfg, datamodule))
+        lit.append(litlab_fit(cfg, datamodule, 0 if args.tiny else WARMUP_STEPS))
     return {
         "data": "real" if real else "synthetic",
         "threads": torch.get_num_threads(),

@@ -113,7 +113,7 @@ def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.Complet
     script and its arguments that runs the entry point (e.g. tests/signal_at_step.py)."""
 
     def _run(
-        *args: str, script: str = "train", timeout: float = 300, via: Sequence[str] = ()
+        *args: str, script: str = "train", timeout: float = 600, via: Sequence[str] = ()
     ) -> subprocess.CompletedProcess:
         command = [
             sys.executable,

@@ -182,7 +182,7 @@ def test_figures_and_texts_reach_wandb_offline(tmp_path, monkeypatch):
 def test_ddp_run_finishes_and_reports_once(run_cli, tmp_path):
     # Epoch metrics are synced inside the task's hooks on every rank; a reduce that only rank
     # 0's progress bar starts used to leave the ranks waiting on each other forever.
-    result = run_cli("trainer=ddp_cpu", *SHRINK, "model.hidden=[16]", timeout=240)
+    result = run_cli("trainer=ddp_cpu", *SHRINK, "model.hidden=[16]", timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = (tmp_path / "logs" / "train" / "runs").iterdir()
     report = json.loads((run_dir / "report.json").read_text())

@@ -6,6 +6,7 @@ type) after a 7-byte file header; each record is a `wandb_internal_pb2.Record`.
 
 import json
 import struct
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,15 @@ def summary(path: Path) -> dict[str, Any]:
 
 
 def offline_runs(run_dir: Path) -> list[dict[str, Any]]:
-    """The summaries of the offline W&B runs in `run_dir/wandb`, oldest first."""
+    """The summaries of the offline W&B runs in `run_dir/wandb`, oldest first.
+
+    W&B's service process writes the records after `wandb.finish()` returns; in this process,
+    it is shut down first (`wandb.teardown`, which waits for it), so every record is on disk.
+    (A run made by another process is complete once that process has exited.)
+    """
+    wandb = sys.modules.get("wandb")
+    if wandb is not None:
+        wandb.teardown()
     return [summary(p) for p in sorted((run_dir / "wandb").glob("offline-run-*/run-*.wandb"))]
 
 

@@ -80,13 +80,24 @@ def checkpoint_config(checkpoint: dict[str, Any], path: Path) -> DictConfig:
     return saved_config(config, path)
 
 
-def check_checkpoint(path: Path, task: nn.Module, *, fit: bool) -> None:
+def check_checkpoint(
+    path: Path, task: nn.Module, *, fit: bool, max_epochs: int | None = None
+) -> None:
     """Raise CheckpointError unless `path` is a readable checkpoint whose weights fit `task`
-    and, to continue a fit from it (`fit`), whose optimizer is the one configured now."""
+    and, to continue a fit from it (`fit`), whose optimizer is the one configured now and
+    whose epochs do not pass `max_epochs`."""
     checkpoint = load_checkpoint(path, mmap=True)
     check_fits(checkpoint, path, task)
-    if fit:
-        _check_optimizer(checkpoint, path, _hparams(task))
+    if not fit:
+        return
+    _check_optimizer(checkpoint, path, _hparams(task))
+    done = int(checkpoint.get("epoch", 0))
+    if max_epochs is not None and max_epochs >= 0 and done > max_epochs:
+        raise CheckpointError(
+            f"{path} continues a fit that is at epoch {done}, past trainer.max_epochs="
+            f"{max_epochs}. Give trainer.max_epochs above {done} to train it longer, or test it "
+            f"as it is: python src/eval.py ckpt_path={path}"
+        )
 
 
 def check_fits(checkpoint: dict[str, Any], path: Path, task: nn.Module) -> None:

@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 
 from litlab.config import Job
 from litlab.errors import ConfigError, LitlabError, RunInterruptedError, signal_name
+from litlab.machine import check_hardware
 from litlab.rundir import check_fresh, hold, resume_hint
 
 log = logging.getLogger("litlab")
@@ -62,6 +63,7 @@ def run_entry(command: Command, cfg: DictConfig) -> float | None:
     # Secrets (WANDB_API_KEY, ...) come from the environment or a git-ignored .env, never a config.
     load_env_file(Path(cfg.paths.root_dir) / ".env")
     try:
+        check_hardware(cfg.trainer, job.choices.get("trainer"))
         check_fresh(cfg, job, job.config_dir)
         with hold(job.output_dir):
             metrics = command(cfg, job)

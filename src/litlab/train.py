@@ -20,8 +20,8 @@ from litlab.build import (
 )
 from litlab.checkpoints import check_checkpoint, load_plain
 from litlab.config import Job
-from litlab.devices import set_threads
 from litlab.errors import ConfigError
+from litlab.machine import set_threads
 from litlab.registry import trust
 from litlab.rundir import METRICS, resumed_config, resuming, write_metrics
 
@@ -45,7 +45,9 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
     datamodule = build_datamodule(cfg)
     task = build_task(cfg)
     if cfg.ckpt_path is not None:  # missing, corrupt or another model's: one message, now
-        check_checkpoint(Path(cfg.ckpt_path), task, fit=cfg.train)
+        check_checkpoint(
+            Path(cfg.ckpt_path), task, fit=cfg.train, max_epochs=cfg.trainer.get("max_epochs")
+        )
     trainer = build_trainer(cfg)
     set_threads(cfg.threads, processes=trainer.num_devices)
 

@@ -25,7 +25,7 @@ from litlab.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
 
-TargetKind = Literal["classification", "binary", "regression", "multilabel"]
+TargetKind = str  # a task's `target_kind`: classification, binary, regression, multilabel, ...
 Split = tuple[Tensor, Tensor]
 OFFLINE_HINT = "`python src/train.py data=digits` trains on a dataset that needs no download."
 
@@ -138,8 +138,8 @@ class TensorDataModule(L.LightningDataModule):
             f"{self.name} data not found: {folder.resolve()} {state}.\n"
             f"Expected files: {', '.join(names)}.{detail}\n"
             f"{self.how_to_get}\n"
-            f"Point every dataset at another data root with paths.data_dir=/path/to/root "
-            f"(e.g. paths.data_dir=../shared/data). {OFFLINE_HINT}"
+            "Or point every dataset at a folder that holds them in their distributions' layouts "
+            f"with paths.data_dir=<folder>. {OFFLINE_HINT}"
         )
 
     # -- Lightning hooks ----------------------------------------------------------------------

@@ -11,13 +11,15 @@ import torch
 from torch import Tensor
 
 from litlab.data.base import TensorDataModule
+from litlab.data.images import ImageFolderInputs
 from litlab.errors import DataError
 
 LEVELS = 16  # the images hold counts 0..16 (on pixels of 4x4 blocks of the 32x32 scans)
 
 
-class DigitsDataModule(TensorDataModule):
-    """8x8 grey digits, 10 classes; `test_split` of them held out with the seed.
+class DigitsDataModule(ImageFolderInputs, TensorDataModule):
+    """8x8 grey digits, 10 classes; `test_split` of them held out with the seed. New inputs are
+    image files (`ImageFolderInputs`), made grey and shrunk to 8x8.
 
     Pixels become uint8 0..255 (count * 255 / 16), so `minmax` is /255 as for every image set.
     """

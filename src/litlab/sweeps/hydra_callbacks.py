@@ -54,6 +54,26 @@ class JobEnd(Callback):
                 os.environ.pop(name, None)
 
 
+class LauncherCheck(Callback):
+    """Before a multirun: a launcher whose scheduler this machine lacks is one message, exit 1.
+
+    `hydra/launcher=slurm` (or submitit_slurm) submits each job with `sbatch`; without it,
+    submitit fails deep in its code with a trace.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        import shutil
+
+        target = str(OmegaConf.select(config, "hydra.launcher._target_", default=""))
+        if target.endswith("SlurmLauncher") and shutil.which("sbatch") is None:
+            log.error(
+                "hydra/launcher=slurm submits each job to SLURM with sbatch, which this machine "
+                "does not have. Run the command on a SLURM login node, or use "
+                "hydra/launcher=submitit_local to run the jobs here, each in its own process."
+            )
+            sys.exit(1)
+
+
 class SweepSummary(Callback):
     """At the end of a multirun: `summary.csv` in the sweep folder and a table, best job first.
 

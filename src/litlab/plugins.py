@@ -1,4 +1,5 @@
-"""How a run uses the machine: CPU threads, DDP ranks that re-run the Hydra job, the profiler.
+"""Trainer plugins litlab provides: a DDP strategy whose ranks re-run the Hydra job, and a
+profiler that costs nothing per hook.
 
 DDP: Lightning starts the other ranks of a node by re-running `sys.argv`. Inside a Hydra
 multirun that re-runs the whole sweep (a second sweep folder, every job twice), and in a single
@@ -107,16 +108,6 @@ class HydraDDPStrategy(DDPStrategy):
             self._launcher = HydraJobLauncher(
                 self.cluster_environment, self.num_processes, self.num_nodes
             )
-
-
-def set_threads(threads: int | None, *, processes: int) -> None:
-    """Give each of this node's `processes` its share of the CPU cores (or `threads` if set)."""
-    import torch
-
-    if threads is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        threads = max(1, (cores or 1) // max(1, processes))
-    torch.set_num_threads(threads)
 
 
 NOTHING = nullcontext()  # reusable and reentrant: one for every hook
