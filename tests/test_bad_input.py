@@ -213,7 +213,7 @@ CASES: dict[str, tuple[Setup, str]] = {
     "data root missing": (
         no_data_root,
         r"MNIST data not found: .*nowhere/MNIST/raw does not exist, nor does the data root "
-        r".*nowhere \(paths\.data_dir\).*paths\.data_dir=/path/to/root",
+        r".*nowhere \(paths\.data_dir\).*with paths\.data_dir=<folder>",
     ),
     "IDX file missing": (
         idx_missing, r"raw lacks t10k-labels-idx1-ubyte\[\.gz\].*copy the four IDX files"

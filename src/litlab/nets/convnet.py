@@ -13,7 +13,7 @@ from litlab.nets.layers import make_activation
 class ConvNet(nn.Module):
     """`features` then `head`, with inputs and weights in channels_last memory format if asked.
 
-    channels_last runs small CNNs 1.45-1.56x faster on CPU here (see DESIGN.md) and suits
+    channels_last runs small CNNs 1.45-1.56x faster on CPU here and suits
     tensor cores on GPUs.
     """
 

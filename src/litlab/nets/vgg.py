@@ -19,7 +19,7 @@ class VGG(ConvNet):
     """Stem conv, then per width in `channels` (Conv -> BN -> act) x convs_per_stage -> 2x2
     max-pool, then global pooling -> Dense head.
 
-    The defaults follow the 7-conv net DESIGN.md measured on CIFAR-10 (widths 32-64-128,
+    The defaults follow a 7-conv net measured on CIFAR-10 (widths 32-64-128,
     BN + GELU, three max-pools, global max-pool, linear head), which reached 0.90 test accuracy
     in 10 epochs with its training recipe (SGD, one-cycle, label smoothing, flip + crop).
 
