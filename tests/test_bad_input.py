@@ -256,7 +256,8 @@ CASES: dict[str, tuple[Setup, str]] = {
     ),
     "CSV truncated": (
         csv_truncated,
-        r"boston_housing\.csv: 1 rows have a blank or non-numeric value in .*MEDV; fix or remove",
+        r"boston_housing\.csv: 1 rows \(first: row \d+ of the file\) have a blank, non-numeric "
+        r"or infinite value in .*MEDV; fix or remove",
     ),
     "CSV without rows": (
         csv_empty, r"boston_housing\.csv hold no samples; replace them with full copies"
@@ -360,8 +361,8 @@ CKPT_CASES: dict[str, tuple[Callable[[Path, Path], list[str]], str, str]] = {
     ),
     "checkpoint truncated": (
         _truncated, "train",
-        r"cut\.ckpt cannot be read as a checkpoint: PytorchStreamReader failed reading zip "
-        r"archive.*It may be truncated",
+        r"cut\.ckpt cannot be read as a checkpoint: it is not a file torch\.save wrote .*It may "
+        r"be truncated",
     ),
     "checkpoint missing": (
         lambda tmp, run: [f"ckpt_path={run / 'checkpoints' / 'gone.ckpt'}"], "train",

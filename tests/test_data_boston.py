@@ -108,5 +108,6 @@ def test_blank_or_text_cells_are_named(tmp_path):
     lines[3] = "n/a" + lines[3][lines[3].index(",") :]
     lines[5] = lines[5].rsplit(",", 1)[0] + ","
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match="2 rows have a blank or non-numeric value in CRIM, MEDV"):
+    message = r"2 rows \(first: row 4 of the file\) have a blank, non-numeric or infinite value in"
+    with pytest.raises(DataError, match=message + " CRIM, MEDV"):
         set_up(tmp_path)

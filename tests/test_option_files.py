@@ -18,8 +18,11 @@ FILES = sorted(
 
 
 def _litlab_nodes(node: object):
+    """Nodes whose target is a litlab class with a signature of its own (not one that only
+    changes a library class's behaviour, such as litlab's ModelCheckpoint)."""
     if isinstance(node, dict):
-        if str(node.get("_target_", "")).startswith("litlab."):
+        target = str(node.get("_target_", ""))
+        if target.startswith("litlab.") and "__init__" in vars(get_class(target)):
             yield node
         for value in node.values():
             yield from _litlab_nodes(value)

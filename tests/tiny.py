@@ -35,6 +35,9 @@ class TinyData(L.LightningDataModule):
     def all_targets(self) -> Tensor:
         return self.y
 
+    def describe(self) -> str:
+        return self.name
+
     def input_stats(self) -> tuple[Tensor, Tensor]:
         return self._input_stats
 

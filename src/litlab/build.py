@@ -56,6 +56,27 @@ def check_compatible(cfg: DictConfig, choices: Mapping[str, str]) -> None:
         )
 
 
+def check_monitors(cfg: DictConfig, task: BaseTask) -> None:
+    """Raise ConfigError when a callback or the scheduler watches a metric the run never logs
+    (found by Lightning only after the first epoch)."""
+    logged = task.metric_names() | {f"lr-{str(cfg.optimizer._target_).rsplit('.', 1)[-1]}"}
+    nodes = {f"callbacks.{name}": node for name, node in (cfg.get("callbacks") or {}).items()}
+    nodes["scheduler"] = cfg.get("scheduler")
+    watchers = {  # those that follow another (${...}) are named by the one they follow
+        f"{key}.monitor": node.monitor
+        for key, node in nodes.items()
+        if isinstance(node, DictConfig)
+        and node.get("monitor") is not None
+        and not OmegaConf.is_interpolation(node, "monitor")
+    }
+    for key, metric in watchers.items():
+        if metric not in logged:
+            raise ConfigError(
+                f"{key}={metric} is not a metric this run logs; it logs "
+                f"{', '.join(sorted(logged))}. Choose one of those (val/... for held-out data)."
+            )
+
+
 def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
     """The datamodule of `cfg.data`, with the train-time augmentation of `cfg.augment`."""
     augment = instantiate(cfg.augment) if cfg.get("augment") else None

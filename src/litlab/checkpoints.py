@@ -172,5 +172,7 @@ def _load_failure(err: Exception) -> str:
             f"it holds something other than tensors and plain data ({detail}); litlab loads "
             "nothing else, as that could run code"
         )
+    if "PytorchStreamReader" in text or "inline_container" in text:  # torch's C++ reader
+        return "it is not a file torch.save wrote (a zip archive of something else, or damaged)"
     first = text.splitlines()[0] if text else type(err).__name__
     return first.split(". ")[0]

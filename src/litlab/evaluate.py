@@ -40,7 +40,9 @@ def restore_run(cfg: DictConfig, job: Job) -> RestoredRun:
     """The run of `cfg.run_dir` (or `cfg.ckpt_path`), checked against its checkpoint."""
     ckpt = checkpoint_path(cfg)
     checkpoint = load_checkpoint(ckpt)
-    run_cfg = run_config(cfg, checkpoint_config(checkpoint, ckpt), job.overridden())
+    saved = checkpoint_config(checkpoint, ckpt)
+    run_cfg = run_config(cfg, saved, job.overridden())
+    check_same_kind_of_data(saved, run_cfg, ckpt)
     if cfg.extras.print_config:
         print_config_tree(run_cfg)
     datamodule = build_datamodule(run_cfg)
@@ -60,6 +62,23 @@ def evaluate(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
     metrics = {k: float(v) for k, v in results[0].items()}
     write_metrics(Path(cfg.paths.output_dir) / METRICS, metrics)
     return metrics
+
+
+def check_same_kind_of_data(saved: DictConfig, run_cfg: DictConfig, ckpt: Path) -> None:
+    """Raise ConfigError when the data of this command is not the kind the model was trained on
+    (`data=boston` for a digits run): other input shapes, targets or number of classes."""
+
+    def kind(data: DictConfig) -> tuple[list[int], str, int]:
+        return list(data.input_shape), str(data.target_kind), len(data.class_names or [])
+
+    (shape, target, classes), now = kind(saved.data), kind(run_cfg.data)
+    if (shape, target, classes) != now:
+        raise ConfigError(
+            f"{ckpt} was trained on inputs of shape {shape} with {classes} {target} targets, but "
+            f"the data given now has inputs {now[0]} with {now[2]} {now[1]} targets. A model can "
+            "only be evaluated on data like its own: drop the data override, or evaluate a run "
+            "trained on that data."
+        )
 
 
 def checkpoint_path(cfg: DictConfig) -> Path:

@@ -1,5 +1,5 @@
-"""Trainer plugins litlab provides: a DDP strategy whose ranks re-run the Hydra job, and a
-profiler that costs nothing per hook.
+"""Trainer plugins litlab provides: a DDP strategy whose ranks re-run the Hydra job, a
+checkpoint writer that never leaves a half-written file, and a profiler that costs nothing.
 
 DDP: Lightning starts the other ranks of a node by re-running `sys.argv`. Inside a Hydra
 multirun that re-runs the whole sweep (a second sweep folder, every job twice), and in a single
@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
 
 import lightning.pytorch.strategies.launchers.subprocess_script as lightning_launcher
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import get_original_cwd
+from lightning.fabric.plugins import TorchCheckpointIO
 from lightning.pytorch.profilers import PassThroughProfiler
 from lightning.pytorch.strategies import DDPStrategy
 from lightning.pytorch.strategies.launchers.subprocess_script import _SubprocessScriptLauncher
@@ -124,3 +127,33 @@ class NoProfiler(PassThroughProfiler):
 
     def profile(self, action_name: str) -> nullcontext:  # type: ignore[override]
         return NOTHING
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, made atomic: a checkpoint is written to a hidden file
+    beside its target (the same file system), synced, then renamed over it. A kill or a full
+    disk during the write leaves the previous checkpoint whole; the hidden file of a killed
+    write is removed when the run folder is next held (`litlab.rundir.hold`)."""
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any | None = None
+    ) -> None:
+        import torch
+
+        if storage_options is not None:
+            raise TypeError("AtomicCheckpointIO takes no storage_options.")
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with open(partial, "wb") as file:
+                torch.save(checkpoint, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, target)
+        except RuntimeError as err:  # torch's writer reports a full disk as a RuntimeError
+            partial.unlink(missing_ok=True)
+            raise OSError(f"could not write the checkpoint {target}: {err}") from err
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise

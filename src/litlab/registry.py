@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from litlab.errors import CheckpointError, ConfigError, LitlabError
 
@@ -32,7 +32,7 @@ TRUST_FILE = PROJECT_DIR / ".litlab" / "trusted_targets.txt"
 SAFE_RESOLVERS = frozenset(
     {"len", "cwd", "now", "hydra", "oc.select", "resume_run_dir", "config_subdir"}
 )
-_TARGET_LINE = re.compile(r"^\s*_target_:\s*([\w.]+)\s*(?:#.*)?$", re.MULTILINE)
+_TARGET_LINE = re.compile(r"^\s*(?:-\s+)?_target_:\s*([\w.]+)\s*(?:#.*)?$", re.MULTILINE)
 _RESOLVER = re.compile(r"\$\{\s*([\w.-]+)\s*:")
 
 
@@ -135,13 +135,16 @@ def _strings(node: Any) -> Iterator[str]:
 def instantiate(cfg: DictConfig, **kwargs: Any) -> Any:
     """Build the object `cfg` (a node with `_target_`) describes.
 
-    A user error (LitlabError) raised by a constructor comes out as itself, not wrapped in
-    Hydra's InstantiationException, so the entry point shows its one message; a wrong value
-    type is a ConfigError naming the key.
+    Every value is first checked against the type hints of its target's signature
+    (`check_arguments`), so `data.batch_size=abc` is one message naming the key and what it
+    takes. A user error (LitlabError) raised by a constructor comes out as itself, not wrapped
+    in Hydra's InstantiationException; a constructor's own TypeError or ValueError becomes a
+    ConfigError naming the node.
     """
     from hydra.errors import InstantiationException
     from hydra.utils import instantiate as hydra_instantiate
 
+    check_arguments(cfg, given=set(kwargs))
     try:
         return hydra_instantiate(cfg, **kwargs)
     except InstantiationException as err:
@@ -153,6 +156,172 @@ def instantiate(cfg: DictConfig, **kwargs: Any) -> Any:
         if isinstance(cause, TypeError | ValueError):
             raise ConfigError(_constructor_message(cfg, cause)) from err
         raise
+
+
+def check_arguments(cfg: DictConfig, given: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Raise ConfigError unless every key of `cfg` (and of its nested `_target_` nodes) is a
+    parameter of its target with a value of the type the target's signature names.
+
+    Args:
+        cfg: a node with `_target_`.
+        given: parameters passed in code rather than by the config (not checked).
+    """
+    key = cfg._get_full_key(None) or "config"
+    if "_target_" not in cfg:
+        keys = ", ".join(f"{key}.{name!s}" for name in cfg)
+        raise ConfigError(
+            f"{keys} set options of {key}, but no {key} is chosen to take them; choose one "
+            f"first ({key}=<option>), then set its keys."
+        )
+    target = str(cfg._target_)
+    parameters, open_ended = _signature(target)
+    for item, value in cfg.items():
+        name = str(item)
+        if name.startswith("_") or name in given:
+            continue
+        if isinstance(value, DictConfig) and "_target_" in value:
+            check_arguments(value)
+            continue
+        if name not in parameters:
+            if open_ended:
+                continue
+            raise ConfigError(
+                f"{key}.{name} is not an option of {target}; its options are "
+                f"{', '.join(n for n in parameters if n not in given)}."
+            )
+        hint = parameters[name]
+        if hint is not None and not _conforms(value, hint):
+            raise ConfigError(
+                f"{key}.{name}={_shown(value)}: {target} takes {_describe(hint)} there; give one."
+            )
+
+
+def _signature(target: str) -> tuple[dict[str, Any], bool]:
+    """The parameters of `target` by name with their type hints (None: unknown), and whether
+    it also takes other keywords; a class passing **kwargs to its base adds the base's."""
+    import inspect
+    import typing
+
+    from hydra.utils import get_object
+
+    obj = get_object(target)
+    functions = (
+        [vars(klass)["__init__"] for klass in obj.__mro__ if "__init__" in vars(klass)]
+        if isinstance(obj, type)
+        else [obj]
+    )
+    parameters: dict[str, Any] = {}
+    for function in functions:
+        try:
+            own = inspect.signature(function).parameters
+        except (TypeError, ValueError):  # a builtin without a signature: check nothing
+            return {}, True
+        try:
+            hints = typing.get_type_hints(function)
+        except Exception:  # unresolvable forward references: check names only
+            hints = {}
+        for name, parameter in own.items():
+            if parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                continue
+            if name != "self" and name not in parameters:
+                parameters[name] = hints.get(name)
+        if not any(p.kind is p.VAR_KEYWORD for p in own.values()):
+            return parameters, False
+    return parameters, True
+
+
+_PLAIN = {int: "a whole number", float: "a number", bool: "true or false", str: "a text"}
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a config value fits a type hint; hints of unknown kinds accept anything."""
+    import types
+    import typing
+    from collections.abc import Mapping as MappingABC
+    from collections.abc import Sequence as SequenceABC
+    from pathlib import PurePath
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any or hint is None:
+        return True
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        known = [a for a in args if _is_known(a)]
+        return not known or any(_conforms(value, a) for a in known)
+    if origin is typing.Literal:
+        return value in args
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str or (isinstance(hint, type) and issubclass(hint, PurePath)):
+        return isinstance(value, str)
+    if origin in (list, tuple) or origin is SequenceABC:
+        if not isinstance(value, ListConfig | list | tuple):
+            return False
+        inner = [a for a in args if a is not Ellipsis]
+        return len(inner) != 1 or all(_conforms(item, inner[0]) for item in value)
+    if origin in (dict,) or origin is MappingABC or hint in (dict,):
+        return isinstance(value, DictConfig | dict)
+    return True  # a class, a callable, ...: built or passed in code
+
+
+def _is_known(hint: Any) -> bool:
+    """Whether `_conforms` can judge values for `hint` (not a class it knows nothing of)."""
+    import typing
+    from collections.abc import Mapping as MappingABC
+    from collections.abc import Sequence as SequenceABC
+    from pathlib import PurePath
+
+    origin = typing.get_origin(hint)
+    return (
+        hint in (*_PLAIN, type(None))
+        or origin in (typing.Literal, list, tuple, dict, SequenceABC, MappingABC)
+        or (isinstance(hint, type) and issubclass(hint, PurePath))
+    )
+
+
+def _describe(hint: Any, plural: bool = False) -> str:
+    """A type hint in words: `a whole number or null`, `one of min, max`, `a list of texts`."""
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is type(None):
+        return "null"
+    if hint in _PLAIN:
+        word = _PLAIN[hint]
+        return (word.removeprefix("a ") + "s") if plural and word.startswith("a ") else word
+    if origin in (typing.Union, types.UnionType):
+        literals = [
+            str(v) for a in args if typing.get_origin(a) is typing.Literal for v in a.__args__
+        ]
+        words = [f"one of {', '.join(dict.fromkeys(literals))}"] if literals else []
+        words += [
+            _describe(a, plural)
+            for a in args
+            if _is_known(a) and typing.get_origin(a) is not typing.Literal
+        ]
+        return " or ".join(dict.fromkeys(words))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in args)
+    if origin in (list, tuple) or str(origin).endswith("Sequence'>"):
+        inner = [a for a in args if a is not Ellipsis]
+        return (
+            f"a list ([...]) of {_describe(inner[0], plural=True)}" if len(inner) == 1 else "a list"
+        )
+    if origin is dict or str(origin).endswith("Mapping'>"):
+        return "a mapping ({...})"
+    return "a path" if isinstance(hint, type) else str(hint)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, DictConfig | ListConfig):
+        return str(OmegaConf.to_container(value))
+    return str(value)
 
 
 def instantiate_group(cfg: DictConfig | None) -> list[Any]:

@@ -222,6 +222,8 @@ def hold(run_dir: Path) -> Iterator[None]:
         file.truncate()
         file.write(f"{os.getpid()}\n")
         file.flush()
+        for partial in (run_dir / CHECKPOINTS).glob(".*.partial"):  # a killed write's leftovers
+            partial.unlink(missing_ok=True)
         try:
             yield
         finally:

@@ -16,6 +16,7 @@ from litlab.build import (
     build_task,
     build_trainer,
     check_compatible,
+    check_monitors,
     print_config_tree,
 )
 from litlab.checkpoints import check_checkpoint, load_plain
@@ -24,6 +25,7 @@ from litlab.errors import ConfigError
 from litlab.machine import set_threads
 from litlab.registry import trust
 from litlab.rundir import METRICS, resumed_config, resuming, write_metrics
+from litlab.tasks.base import BaseTask
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
 
     datamodule = build_datamodule(cfg)
     task = build_task(cfg)
+    check_monitors(cfg, task)
     if cfg.ckpt_path is not None:  # missing, corrupt or another model's: one message, now
         check_checkpoint(
             Path(cfg.ckpt_path), task, fit=cfg.train, max_epochs=cfg.trainer.get("max_epochs")
@@ -57,6 +60,7 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
         metrics |= {k: float(v) for k, v in trainer.callback_metrics.items()}
         metrics["epochs"] = trainer.current_epoch
         metrics |= best_of_fit(trainer)
+        warn_if_nothing_learned(cfg, task, datamodule, metrics)
     if cfg.test:
         ckpt_path = checkpoint_to_test(cfg, trainer)
         results = trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
@@ -94,3 +98,29 @@ def best_of_fit(trainer: L.Trainer) -> dict[str, float]:
         "best_epoch": checkpoint["epoch"] + 1,
         f"{callback.monitor}_best": float(callback.best_model_score),
     }
+
+
+def warn_if_nothing_learned(
+    cfg: DictConfig, task: BaseTask, datamodule: L.LightningDataModule, metrics: dict[str, float]
+) -> None:
+    """Say so when the best validation score is no better than guessing (a diverged or frozen
+    fit, such as Adam with optimizer.lr=1e6): the run ends normally but has learned nothing."""
+    best = metrics.get(f"val/{task.main_metric}_best")
+    splits = getattr(datamodule, "splits", {})
+    if best is None or "val" not in splits:
+        return
+    chance = task.chance_level(splits["train"][1], splits["val"][1])
+    # A tenth of the way from guessing to perfect (or a tenth below the guess's error) is the
+    # least a fit that learned anything reaches.
+    if task.main_mode == "max":
+        learned = best > chance + 0.1 * (1.0 - chance)
+    else:
+        learned = best < 0.9 * chance
+    if not learned:
+        log.warning(
+            "The model learned (next to) nothing: its best val/%s, %.4g, is no better than always "
+            "guessing the most common %s (%.4g). Check the learning rate (optimizer.lr=%s; 1e-3 "
+            "suits Adam), the data and the labels, or train longer.",
+            task.main_metric, best, "value" if task.main_mode == "min" else "answer", chance,
+            cfg.optimizer.get("lr"),
+        )  # fmt: skip

@@ -130,6 +130,12 @@ class ApparelDataModule(ImageFolderInputs, TensorDataModule):
                 f"{path}: {int(bad.sum())} rows (first: row {int(bad.argmax()) + 2} of the file) "
                 "have a label that is not 0 or 1; fix those rows."
             )
+        empty = frame[IMAGE_COLUMN].isna() | (frame[IMAGE_COLUMN].str.strip() == "")
+        if empty.any():
+            raise DataError(
+                f"{path}: {int(empty.sum())} rows (first: row {int(empty.argmax()) + 2} of the "
+                f"file) have no image path in the {IMAGE_COLUMN} column; fill or remove them."
+            )
         # Published paths look like ./clothes_dataset\red_pants\x.jpg: split on either separator.
         files = [self.root.joinpath(*PureWindowsPath(p).parts) for p in frame[IMAGE_COLUMN]]
         absent_files = [str(f) for f in files if not f.is_file()]

@@ -10,6 +10,7 @@ applied by the task, which stores them with its weights and checks the targets' 
 """
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -20,7 +21,7 @@ from torch import Tensor, nn
 
 from litlab.data.cache import load_or_decode
 from litlab.data.loader import EpochOrder, TensorLoader
-from litlab.data.scaling import SCALING_METHODS, fit_scaling
+from litlab.data.scaling import SCALING_METHODS, ScalingMethod, fit_scaling
 from litlab.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class TensorDataModule(L.LightningDataModule):
         eval_batch_size: int | None = None,
         val_split: float = 0.2,
         test_split: float = 0.2,
-        scaling: str = "minmax",
+        scaling: ScalingMethod = "minmax",
         target_scaling: Literal["standard", "none"] = "none",
         seed: int = 777,
         folds: int | None = None,
@@ -191,6 +192,12 @@ class TensorDataModule(L.LightningDataModule):
         """The targets of every split, concatenated (the task checks their layout)."""
         return torch.cat([y for _, y in self.splits.values()])
 
+    def describe(self) -> str:
+        """The dataset and where its files are, for messages: `MNIST (data/MNIST/raw)`."""
+        sources = self.sources()
+        where = os.path.commonpath([str(p) for p in sources]) if sources else self.data_dir
+        return f"{self.name} ({where})"
+
     def input_stats(self) -> tuple[Tensor, Tensor]:
         """Per-channel (shift, scale) of the training inputs for `scaling`."""
         return fit_scaling(self.splits["train"][0], self.scaling)
@@ -292,6 +299,11 @@ def kfold(num_samples: int, folds: int, fold: int, seed: int) -> tuple[Tensor, T
     """Return (train, validation) indices of fold `fold` of `folds` seeded, near-equal folds."""
     if folds < 2:
         raise ConfigError(f"cv.folds={folds}: K-fold needs at least 2 folds.")
+    if folds > num_samples:
+        raise ConfigError(
+            f"cv.folds={folds} folds cannot be cut from the {num_samples} training samples: give "
+            f"at most cv.folds={num_samples} (3, 5 or 10 are usual)."
+        )
     if not 0 <= fold < folds:
         raise ConfigError(f"fold {fold} does not exist: folds are numbered 0..{folds - 1}.")
     parts = seeded_permutation(num_samples, seed).tensor_split(folds)

@@ -108,11 +108,13 @@ def _numeric(frame: Any, columns: list[str], path: Path) -> Tensor:
     import pandas as pd
 
     values = frame[columns].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna().any()
+    bad_cells = values.isna() | values.isin([np.inf, -np.inf])
+    bad = bad_cells.any()
     if bad.any():
-        rows = int(values.isna().any(axis=1).sum())
+        rows = bad_cells.any(axis=1)
         raise DataError(
-            f"{path}: {rows} rows have a blank or non-numeric value in "
-            f"{', '.join(bad[bad].index)}; fix or remove those rows."
+            f"{path}: {int(rows.sum())} rows (first: row {int(rows.argmax()) + 2} of the file) "
+            f"have a blank, non-numeric or infinite value in {', '.join(bad[bad].index)}; fix or "
+            "remove those rows."
         )
     return torch.from_numpy(values.to_numpy(dtype=np.float32, copy=True))

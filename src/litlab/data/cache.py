@@ -4,7 +4,6 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,15 +42,30 @@ def load_or_decode(
     file = Path(cache_dir) / f"{slug}-{cache_key(name, sources, **options)}.pt"
     if file.exists():
         try:
-            return torch.load(file, weights_only=True)
+            cached = torch.load(file, weights_only=True)
         except Exception as err:  # a damaged cache is re-made, never trusted
             log.warning("Ignoring unreadable cache %s (%s); decoding again.", file, err)
+        else:
+            if _is_decoded(cached):
+                return cached
+            log.warning("Ignoring cache %s: it holds no decoded splits; decoding again.", file)
     tensors = decode()
+    partial = file.with_name(f".{file.name}.partial")  # beside the cache: renamed, never copied
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=file.parent, suffix=".tmp", delete=False) as tmp:
-            torch.save(tensors, tmp)
-        os.replace(tmp.name, file)
-    except OSError as err:
+        torch.save(tensors, partial)
+        os.replace(partial, file)
+    except (OSError, RuntimeError) as err:  # torch reports a full disk as a RuntimeError
+        partial.unlink(missing_ok=True)
         log.warning("Could not write the data cache %s (%s); continuing without it.", file, err)
     return tensors
+
+
+def _is_decoded(content: object) -> bool:
+    """Whether `content` is what `decode` returns: tensors by split, the train ones included."""
+    keys = {f"{split}_{part}" for split in ("train", "val", "test") for part in ("x", "y")}
+    return (
+        isinstance(content, dict)
+        and {"train_x", "train_y"} <= content.keys() <= keys
+        and all(isinstance(value, torch.Tensor) for value in content.values())
+    )

@@ -87,7 +87,11 @@ class _ImageFiles(Dataset):
             with Image.open(self.files[index]) as image:
                 image.draft("RGB", (self.size, self.size))  # JPEG: decode at a reduced scale
                 rgb = image.convert("RGB").resize((self.size, self.size), Image.Resampling.BILINEAR)
-        except (OSError, ValueError) as err:  # PIL's UnidentifiedImageError is an OSError
+        except (
+            OSError,
+            ValueError,
+            Image.DecompressionBombError,
+        ) as err:  # Unidentified...: OSError
             return str(err)
         return torch.from_numpy(np.asarray(rgb).transpose(2, 0, 1).copy())  # (3, H, W)
 

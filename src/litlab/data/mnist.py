@@ -1,5 +1,10 @@
-"""MNIST and Fashion-MNIST: IDX files in torchvision's layout, `<data_dir>/<folder>/raw/`."""
+"""MNIST and Fashion-MNIST: IDX files in torchvision's layout, `<data_dir>/<folder>/raw/`.
 
+The published files are known by their MD5 sums, so a file of the other dataset (both use the
+same file names) is named as such instead of training silently on the wrong images.
+"""
+
+import hashlib
 import logging
 from pathlib import Path
 from typing import ClassVar
@@ -12,6 +17,26 @@ from litlab.data.images import ImageFolderInputs
 from litlab.errors import DataError
 
 log = logging.getLogger(__name__)
+
+# MD5 of each published file, .gz (torchvision's list) and unpacked -> (folder, file name).
+PUBLISHED = {
+    "f68b3c2dcbeaaa9fbdd348bbdeb94873": ("MNIST", "train-images-idx3-ubyte"),
+    "d53e105ee54ea40749a09fcbcd1e9432": ("MNIST", "train-labels-idx1-ubyte"),
+    "9fb629c4189551a2d022fa330f9573f3": ("MNIST", "t10k-images-idx3-ubyte"),
+    "ec29112dd5afa0611ce80d1b7f02629c": ("MNIST", "t10k-labels-idx1-ubyte"),
+    "6bbc9ace898e44ae57da46a324031adb": ("MNIST", "train-images-idx3-ubyte"),
+    "a25bea736e30d166cdddb491f175f624": ("MNIST", "train-labels-idx1-ubyte"),
+    "2646ac647ad5339dbf082846283269ea": ("MNIST", "t10k-images-idx3-ubyte"),
+    "27ae3e4e09519cfbb04c329615203637": ("MNIST", "t10k-labels-idx1-ubyte"),
+    "8d4fb7e6c68d591d4c3dfef9ec88bf0d": ("FashionMNIST", "train-images-idx3-ubyte"),
+    "25c81989df183df01b3e8a0aad5dffbe": ("FashionMNIST", "train-labels-idx1-ubyte"),
+    "bef4ecab320f06d8554ea6380940ec79": ("FashionMNIST", "t10k-images-idx3-ubyte"),
+    "bb300cfdad3c16e7a12a480ee83cd310": ("FashionMNIST", "t10k-labels-idx1-ubyte"),
+    "f4a8712d7a061bf5bd6d2ca38dc4d50a": ("FashionMNIST", "train-images-idx3-ubyte"),
+    "9018921c3c673c538a1fc5bad174d6f9": ("FashionMNIST", "train-labels-idx1-ubyte"),
+    "8181f5470baa50b63fa0f6fddb340f0a": ("FashionMNIST", "t10k-images-idx3-ubyte"),
+    "15d484375f8d13e6eb1aabb0c3f46965": ("FashionMNIST", "t10k-labels-idx1-ubyte"),
+}
 
 
 class MNISTDataModule(ImageFolderInputs, TensorDataModule):
@@ -50,6 +75,7 @@ class MNISTDataModule(ImageFolderInputs, TensorDataModule):
 
     def decode(self) -> dict[str, Tensor]:
         paths = dict(zip(self.files, self.sources(), strict=True))
+        self._check_published(paths)
         tensors = {key: read_idx(path) for key, path in paths.items()}
         for split in ("train", "test"):
             images, labels = tensors[f"{split}_x"], tensors[f"{split}_y"]
@@ -61,6 +87,21 @@ class MNISTDataModule(ImageFolderInputs, TensorDataModule):
             tensors[f"{split}_x"] = images.unsqueeze(1)  # (N, 1, H, W)
             tensors[f"{split}_y"] = labels.long()
         return tensors
+
+    def _check_published(self, paths: dict[str, Path]) -> None:
+        """Raise DataError for a published file of another dataset or another role."""
+        for key, path in paths.items():
+            digest = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+            known = PUBLISHED.get(digest)
+            if known is None:  # a subset, a re-export or a synthetic file: read as it is
+                log.debug("%s is not a published %s file", path, self.name)
+            elif known != (self.folder, self.files[key]):
+                folder, name = known
+                raise DataError(
+                    f"{path} is the published {folder}/raw/{name}, not {self.name}'s "
+                    f"{self.files[key]}: put {self.name}'s own files in {self.raw_dir} (the "
+                    f"{folder} files belong in {self.data_dir / folder / 'raw'})."
+                )
 
     def fetch(self) -> None:
         from torchvision import datasets

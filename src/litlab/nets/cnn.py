@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from litlab.nets.convnet import ConvNet, PoolKind, conv_stack, pooled_size
+from litlab.nets.layers import check_rates
 from litlab.nets.mlp import MLP
 
 
@@ -40,6 +41,7 @@ class CNN(ConvNet):
         head_dropout: float = 0.0,
         channels_last: bool = True,
     ) -> None:
+        check_rates(dropout=dropout, head_dropout=head_dropout)
         pools = 0 if pool == "none" else len(channels)
         height, width = pooled_size("cnn", input_shape, pools)
         features = conv_stack(

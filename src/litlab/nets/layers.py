@@ -23,3 +23,13 @@ def make_activation(name: str) -> nn.Module:
             f"activation '{name}' is unknown; choose one of {', '.join(ACTIVATIONS)}."
         )
     return ACTIVATIONS[name]()
+
+
+def check_rates(**rates: float) -> None:
+    """Raise ConfigError naming `model.<name>` unless each dropout rate is in [0, 1)."""
+    for name, rate in rates.items():
+        if not 0.0 <= rate < 1.0:
+            raise ConfigError(
+                f"model.{name}={rate} must be a fraction in [0, 1): the share of units dropped "
+                "in training (0.2 to 0.5 are usual; 0 turns it off)."
+            )

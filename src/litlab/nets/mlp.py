@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from litlab.nets.layers import make_activation
+from litlab.nets.layers import check_rates, make_activation
 
 
 class MLP(nn.Sequential):
@@ -30,6 +30,7 @@ class MLP(nn.Sequential):
         dropout: float = 0.0,
         batch_norm: bool = False,
     ) -> None:
+        check_rates(dropout=dropout)
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(input_shape)
         for size in hidden:

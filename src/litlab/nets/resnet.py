@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 from litlab.errors import ConfigError
 from litlab.nets.convnet import ConvNet, conv_bn_act
-from litlab.nets.layers import make_activation
+from litlab.nets.layers import check_rates, make_activation
 from litlab.nets.mlp import MLP
 
 
@@ -60,6 +60,7 @@ class ResNet(ConvNet):
         dropout: float = 0.0,
         channels_last: bool = True,
     ) -> None:
+        check_rates(dropout=dropout)
         if len(widths) != len(blocks) or not widths:
             raise ConfigError(
                 f"model.widths {list(widths)} and model.blocks {list(blocks)} must be non-empty "

@@ -7,6 +7,7 @@ from torch import nn
 
 from litlab.errors import ConfigError
 from litlab.nets.convnet import ConvNet, conv_bn_act, conv_stack, pooled_size
+from litlab.nets.layers import check_rates
 from litlab.nets.mlp import MLP
 
 GLOBAL_POOLS: dict[str, type[nn.Module]] = {
@@ -56,6 +57,7 @@ class VGG(ConvNet):
         head_dropout: float = 0.0,
         channels_last: bool = True,
     ) -> None:
+        check_rates(dropout=dropout, head_dropout=head_dropout)
         if global_pool != "none" and global_pool not in GLOBAL_POOLS:
             raise ConfigError(
                 f"model.global_pool={global_pool} is unknown; choose one of max, avg, none."

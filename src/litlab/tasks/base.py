@@ -12,6 +12,7 @@ whole epoch at once at its end and are synced over DDP ranks by torchmetrics. Th
 no metric work and no device-to-host sync.
 """
 
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
@@ -72,10 +73,12 @@ class BatchMean(Metric):
 class TaskData(Protocol):
     """What a task needs from its datamodule: its targets and the training split's statistics."""
 
-    name: str
-
     def all_targets(self) -> Tensor:
         """The targets of every split, concatenated."""
+        ...
+
+    def describe(self) -> str:
+        """The dataset and where its files are, for messages."""
         ...
 
     def input_stats(self) -> tuple[Tensor, Tensor]: ...
@@ -182,6 +185,19 @@ class BaseTask(L.LightningModule):
         """The test report's figures, by file name below the run folder; none by default."""
         return {}
 
+    def chance_level(self, train_targets: Tensor, val_targets: Tensor) -> float:
+        """The main metric on `val_targets` of a model that learned nothing: one that always
+        predicts what is most common in `train_targets` (classes), or their mean (values)."""
+        raise NotImplementedError
+
+    def metric_names(self) -> set[str]:
+        """Every metric this task logs: `<stage>/loss`, `<stage>/<metric>`, `val/<main>_best`."""
+        names = ["loss", *self.train_metrics.keys(keep_base=True)]
+        stages = ("train", "val", "test")
+        return {f"{stage}/{name}" for stage in stages for name in names} | {
+            f"val/{self.main_metric}_best"
+        }
+
     def check_targets(self, targets: Tensor, source: str) -> None:
         """Raise naming `source` unless `targets` have this task's layout and class names.
 
@@ -227,7 +243,7 @@ class BaseTask(L.LightningModule):
         data = self.task_data(required=stage == "fit")
         if data is None:  # predicting new inputs from a bare loader
             return
-        self.check_targets(data.all_targets(), data.name)
+        self.check_targets(data.all_targets(), data.describe())
         if stage == "fit":  # a restored checkpoint then overwrites these with its own
             self.input_scaler.set_stats(*data.input_stats())
 
@@ -306,15 +322,18 @@ class BaseTask(L.LightningModule):
     def configure_optimizers(self) -> Any:
         try:
             optimizer = self.optimizer_factory(params=self.parameters())
-        except ValueError as err:  # torch's own check of lr, betas, momentum, ...
+        except (TypeError, ValueError) as err:  # torch's own check of lr, betas, momentum, ...
             raise ConfigError(f"optimizer: {err}; fix that optimizer.* value.") from err
         if self.scheduler_factory is None:
             return optimizer
-        total_steps = int(self.trainer.estimated_stepping_batches)
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": self.scheduler_factory(optimizer, total_steps=total_steps),
-        }
+        steps = self.trainer.estimated_stepping_batches  # inf: no max_epochs nor max_steps
+        try:
+            scheduler = self.scheduler_factory(
+                optimizer, total_steps=int(steps) if math.isfinite(steps) else None
+            )
+        except (TypeError, ValueError) as err:  # torch's own check of the schedule's values
+            raise ConfigError(f"scheduler: {err}; fix that scheduler.* value.") from err
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
     # -- checks -------------------------------------------------------------------------------
 

@@ -93,3 +93,7 @@ class BinaryTask(BaseTask):
         super().check_targets(targets, source)
         if not torch.isin(targets, torch.tensor([0.0, 1.0])).all():
             raise DataError(f"{source}: binary targets must be 0 or 1; fix the labels.")
+
+    def chance_level(self, train_targets: Tensor, val_targets: Tensor) -> float:
+        commonest = float(train_targets.mean() >= 0.5)
+        return float((val_targets == commonest).float().mean())  # acc

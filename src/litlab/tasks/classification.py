@@ -85,3 +85,7 @@ class ClassificationTask(BaseTask):
                 f"{source}: labels go up to {int(targets.max())} but data.class_names has "
                 f"{len(self.class_names)} names; give one name per class."
             )
+
+    def chance_level(self, train_targets: Tensor, val_targets: Tensor) -> float:
+        commonest = torch.mode(train_targets).values
+        return float((val_targets == commonest).float().mean())  # acc

@@ -88,3 +88,9 @@ class MultilabelTask(BaseTask):
 
     def report_figures(self, report: Report) -> dict[str, "Figure"]:
         return {"plots/label_scores.png": label_bars_figure(report)}
+
+    def chance_level(self, train_targets: Tensor, val_targets: Tensor) -> float:
+        guess = (train_targets.mean(0, keepdim=True) >= 0.5).float().expand_as(val_targets)
+        tp = (guess * val_targets).sum(0)
+        wrong = (guess != val_targets).float().sum(0)  # fp + fn per label
+        return float((2 * tp / (2 * tp + wrong).clamp(min=1)).mean())  # f1_macro

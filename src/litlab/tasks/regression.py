@@ -77,3 +77,6 @@ class RegressionTask(BaseTask):
         return {
             f"{prefix}_{name}": values[:, i].tolist() for i, name in enumerate(self.class_names)
         }
+
+    def chance_level(self, train_targets: Tensor, val_targets: Tensor) -> float:
+        return float((val_targets - train_targets.mean(0)).abs().mean())  # mae
