@@ -1,6 +1,7 @@
 """Bad input, end to end through the entry point: exit code 1 and one message that names the
 file or option, what is wrong and the fix; the traceback only in the run log."""
 
+import hashlib
 import logging
 import re
 import shutil
@@ -209,6 +210,65 @@ def learning_rate_negative(root: Path) -> list[str]:
     return ["optimizer.lr=-1", "data.batch_size=16"]
 
 
+def _with(*overrides: str, data: str = "mnist") -> Setup:
+    """A setup writing small files of `data` and giving `overrides`."""
+
+    def setup(root: Path) -> list[str]:
+        writers = {"mnist": _mnist, "boston": lambda r: write_boston(r, rows=40),
+                   "apparel": lambda r: write_apparel(r, per_folder=2)}  # fmt: skip
+        writers[data](root)
+        return [f"data={data}", *overrides]
+
+    return setup
+
+
+def csv_infinite(root: Path) -> list[str]:
+    path = write_boston(root, rows=40)
+    lines = path.read_text().splitlines()
+    lines[3] = "inf," + lines[3].split(",", 1)[1]
+    path.write_text("\n".join(lines) + "\n")
+    return ["data=boston"]
+
+
+def image_cell_empty(root: Path) -> list[str]:
+    folder = write_apparel(root, per_folder=2)
+    csv = folder / "csv_data" / "nocolorinfo" / "train.csv"
+    lines = csv.read_text().splitlines()
+    lines[2] = "," + lines[2].split(",", 1)[1]
+    csv.write_text("\n".join(lines) + "\n")
+    return ["data=apparel"]
+
+
+def decompression_bomb(root: Path) -> list[str]:
+    from PIL import Image
+
+    folder = write_apparel(root, per_folder=2, csvs=False)
+    bomb = next((folder / "clothes_dataset").glob("*/*.jpg"))
+    # A tiny file that claims more pixels than PIL agrees to decode (2 x its 89 M limit).
+    Image.new("1", (20000, 10000)).save(bomb.with_suffix(".png"))
+    bomb.unlink()
+    return ["data=apparel", "data.split_csvs=null"]
+
+
+def label_outside_classes(root: Path) -> list[str]:
+    _mnist(root)
+    return ["data.class_names=[a,b,c]", "data.batch_size=16"]
+
+
+def other_datasets_file(root: Path) -> list[str]:
+    """MNIST/raw holding Fashion-MNIST's file (its MD5 made a published one for the test)."""
+    from litlab.data import mnist
+
+    raw = _mnist(root)
+    fashion = write_mnist(root, "FashionMNIST", train=60, test=20, seed=9)
+    (raw / "train-images-idx3-ubyte").write_bytes(
+        (fashion / "train-images-idx3-ubyte").read_bytes()
+    )
+    digest = hashlib.md5((raw / "train-images-idx3-ubyte").read_bytes()).hexdigest()
+    mnist.PUBLISHED[digest] = ("FashionMNIST", "train-images-idx3-ubyte")
+    return []
+
+
 CASES: dict[str, tuple[Setup, str]] = {
     "data root missing": (
         no_data_root,
@@ -312,6 +372,64 @@ CASES: dict[str, tuple[Setup, str]] = {
     "learning rate negative": (
         learning_rate_negative,
         r"optimizer: Invalid learning rate: -1(\.0)?; fix that optimizer\.\* value",
+    ),
+    "batch size a fraction": (
+        _with("data.batch_size=1.5"),
+        r"^data\.batch_size=1\.5: litlab\.data\.mnist\.MNISTDataModule takes a whole number",
+    ),
+    "batch size a word": (_with("data.batch_size=abc"), r"^data\.batch_size=abc: .*a whole number"),
+    "learning rate a word": (_with("optimizer.lr=abc"), r"^optimizer\.lr=abc: .*takes a number"),
+    "epochs a word": (
+        _with("trainer.max_epochs=abc"), r"^trainer\.max_epochs=abc: .*a whole number or null"
+    ),
+    "scaling unknown": (
+        _with("data.scaling=zscore"), r"data\.scaling=zscore: .*one of minmax, standard, robust"
+    ),
+    "schedule option without a schedule": (
+        _with("+scheduler.pct_start=1.5"),
+        r"scheduler\.pct_start set options of scheduler, but no scheduler is chosen .*"
+        r"scheduler=<option>",
+    ),
+    "one-cycle warm-up past the end": (
+        _with("scheduler=onecycle", "scheduler.pct_start=1.5", "data.batch_size=16"),
+        r"scheduler\.pct_start=1\.5 must be a fraction between 0 and 1",
+    ),
+    "schedule over an endless fit": (
+        _with("scheduler=cosine", "trainer.max_epochs=-1", "data.batch_size=16"),
+        r"scheduler=cosine plans the learning rate over the whole fit, which has no end .*"
+        r"give trainer\.max_epochs",
+    ),
+    "early stopping on a metric never logged": (
+        _with("callbacks.early_stopping.monitor=val/accuracy"),
+        r"callbacks\.early_stopping\.monitor=val/accuracy is not a metric this run logs; it logs "
+        r".*val/acc, val/acc_best",
+    ),
+    "dropout beyond 1": (
+        _with("model.dropout=2"), r"model\.dropout=2(\.0)? must be a fraction in \[0, 1\)"
+    ),
+    "unknown option of a model": (
+        _with("+model.depth=3"), r"model\.depth is not an option of litlab\.nets\.mlp\.MLP"
+    ),
+    "more folds than samples": (
+        _with("cv.folds=500", data="boston"),
+        r"cv\.folds=500 folds cannot be cut from the \d+ training samples",
+    ),
+    "infinite value in a CSV": (csv_infinite, r"row 4 of the file\) have a blank, non-numeric or "
+                                              r"infinite value in CRIM"),
+    "image cell empty": (
+        image_cell_empty, r"train\.csv: 1 rows \(first: row 3 of the file\) have no image path"
+    ),
+    "image too large to decode": (
+        decompression_bomb, r"\.png: cannot read this image \(Image size .* could be decompression"
+    ),
+    "label outside the classes": (
+        label_outside_classes,
+        r"MNIST \(.*MNIST/raw\): labels go up to 9 but data\.class_names has 3 names",
+    ),
+    "another dataset's file": (
+        other_datasets_file,
+        r"train-images-idx3-ubyte is the published FashionMNIST/raw/train-images-idx3-ubyte, "
+        r"not MNIST's",
     ),
 }  # fmt: skip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hydra.utils import get_class
+from hydra.utils import get_class, get_object
 
 from tests.conftest import CONF_DIR
 
@@ -29,7 +29,10 @@ def _litlab_nodes(node: object):
 
 
 def _parameters(cls: type) -> dict[str, inspect.Parameter]:
-    """The keyword parameters of `cls`, with its bases' where it passes **kwargs on to them."""
+    """The keyword parameters of `cls` (a class or a function), with its bases' where it passes
+    **kwargs on to them."""
+    if not isinstance(cls, type):
+        return dict(inspect.signature(cls).parameters)
     parameters: dict[str, inspect.Parameter] = {}
     for klass in cls.__mro__:
         if "__init__" not in vars(klass):
@@ -60,9 +63,11 @@ def test_option_keys_are_parameters_with_their_defaults(path: Path):
 
 # Arguments litlab passes itself, from other groups.
 BUILT = {"lightning.pytorch.Trainer": {"logger", "callbacks"}}
+SCHEDULE_ARGS = {"optimizer", "total_steps"}  # the task gives them
 EVERY_ARGUMENT = [
     CONF_DIR / "trainer" / "default.yaml",
     *sorted((CONF_DIR / "callbacks").glob("*.yaml")),
+    *sorted(p for p in (CONF_DIR / "scheduler").glob("*.yaml") if p.stem != "none"),
 ]
 
 
@@ -76,7 +81,8 @@ def test_trainer_and_callback_files_list_every_argument(path: Path):
     )
     for node in nodes:
         target = node["_target_"]
-        wanted = set(_parameters(get_class(target))) - BUILT.get(target, set())
+        built = SCHEDULE_ARGS if ".schedules." in target else BUILT.get(target, set())
+        wanted = set(_parameters(get_object(target))) - built
         listed = {key for key in node if not key.startswith("_")}
         assert listed == wanted, (
             f"{path.name}: missing {sorted(wanted - listed)}, unknown {sorted(listed - wanted)}"
