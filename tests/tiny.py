@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from litlab.nets.mlp import MLP
 from litlab.tasks.base import BaseTask
 
 
@@ -100,3 +101,7 @@ def quiet_trainer(**kwargs: object) -> L.Trainer:
         "enable_model_summary": False,
     }
     return L.Trainer(**(options | kwargs))
+
+
+class TrustedMLP(MLP):
+    """An MLP defined outside the package: a saved config may name it once it is trusted."""
