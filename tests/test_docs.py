@@ -225,7 +225,7 @@ def run(command: str, copy: Path) -> None:
     output = result.stdout + result.stderr
     assert "Traceback" not in output, f"{command}\n{output[-3000:]}"
     if expected is not None:
-        said = [line for line in output.splitlines() if line.endswith(f"] {expected}")]
+        said = [line for line in output.splitlines() if line.endswith(expected)]
         assert result.returncode == 1, f"{command}\n{output[-3000:]}"
         assert len(said) == 1, f"{command}\n{output}"
         assert "ERROR" not in output.replace(said[0], ""), f"{command}\n{output}"

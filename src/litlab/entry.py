@@ -36,9 +36,11 @@ def train_command(cfg: DictConfig, job: Job | None = None) -> Metrics:
     if cfg.get("cv") and cfg.cv.folds is not None:
         from litlab.cv import cross_validate
 
+        route_library_logs()
         return cross_validate(cfg, job)
     from litlab.train import train
 
+    route_library_logs()
     return train(cfg, job)
 
 
@@ -46,6 +48,7 @@ def eval_command(cfg: DictConfig, job: Job) -> Metrics:
     """`src/eval.py`: test a past run's checkpoint."""
     from litlab.evaluate import evaluate
 
+    route_library_logs()
     return evaluate(cfg, job)
 
 
@@ -53,15 +56,22 @@ def predict_command(cfg: DictConfig, job: Job) -> Metrics:
     """`src/predict.py`: predictions of a past run."""
     from litlab.predict import predict
 
+    route_library_logs()
     return predict(cfg, job)
 
 
 def run_entry(command: Command, cfg: DictConfig) -> float | None:
     """Run `command` as the job Hydra started; return the metric a sweep optimises."""
     job = Job.from_hydra(cfg)
-    route_library_logs()
     # Secrets (WANDB_API_KEY, ...) come from the environment or a git-ignored .env, never a config.
     load_env_file(Path(cfg.paths.root_dir) / ".env")
+    # First words before the heavy imports (torch and Lightning take seconds to load).
+    chosen = " ".join(
+        f"{g}={job.choices[g]}" for g in ("data", "model", "trainer") if g in job.choices
+    )
+    log.info(
+        "%s %s in %s (loading torch and Lightning)", cfg.get("task_name"), chosen, job.output_dir
+    )
     try:
         check_hardware(cfg.trainer, job.choices.get("trainer"))
         check_fresh(cfg, job, job.config_dir)
@@ -116,16 +126,44 @@ def stopping_signal(err: BaseException) -> int | None:
     return None
 
 
+# Warnings Lightning gives about choices litlab makes on purpose; any other warning is shown.
+HARMLESS_WARNINGS = (
+    r"Experiment logs directory .* exists and is not empty",  # the CSV log is the run folder's
+    r"Checkpoint directory .* exists and is not empty",  # a resumed run writes its own files
+    r"The number of training batches .* is smaller than the logging interval",  # per epoch
+    r".*does not have many workers",  # batches are slices of tensors in memory
+    r"Be aware that when using `ckpt_path`, callbacks used to create the checkpoint",  # eval
+    r"You requested to overfit but enabled .* shuffling",  # debug=overfit
+    r"`isinstance\(treespec, LeafSpec\)` is deprecated",  # inside Lightning and torch
+)
+
+
 def route_library_logs() -> None:
-    """Let Hydra's handlers print and file Lightning's records, once each."""
+    """After Lightning is imported: its records go through Hydra's handlers, once each (the
+    console shows its warnings; train.log gets everything), and known-harmless warnings go."""
     # `import lightning` gives its logger a console handler of its own, which would print
     # every record a second time beside Hydra's console handler.
     if logging.getLogger().handlers:
         logging.getLogger("lightning").handlers.clear()
-    # The CSV logger shares the run directory with Hydra's files by design.
-    warnings.filterwarnings(
-        "ignore", message=r"Experiment logs directory .* exists and is not empty"
-    )
+    for message in HARMLESS_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """The console's lines: the message alone, as Keras prints; `WARNING:` or `ERROR:` before
+    those that need the eye. (train.log keeps the time and the logger of every line.)"""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.levelno <= logging.INFO else f"{record.levelname}: {text}"
+
+
+class LibraryChatter(logging.Filter):
+    """For the console: drops the information lines of the libraries (Lightning's device
+    report, tips, `Trainer.fit stopped`); their warnings and errors pass, train.log keeps all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith("lightning")
 
 
 def optimized_value(metrics: Metrics, name: str | None) -> float | None:

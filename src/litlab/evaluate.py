@@ -14,6 +14,7 @@ import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from litlab.build import build_datamodule, build_task, build_trainer, print_config_tree
+from litlab.callbacks.progress import stage_line
 from litlab.checkpoints import check_fits, checkpoint_config, load_checkpoint
 from litlab.config import Job, apply_overrides
 from litlab.errors import ConfigError
@@ -57,9 +58,12 @@ def evaluate(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
     run = restore_run(cfg, job)
     log.info("Evaluating %s", run.ckpt)
     results = run.trainer.test(
-        run.task, datamodule=run.datamodule, ckpt_path=str(run.ckpt), weights_only=True
-    )
+        run.task, datamodule=run.datamodule, ckpt_path=str(run.ckpt), weights_only=True,
+        verbose=False,
+    )  # fmt: skip
     metrics = {k: float(v) for k, v in results[0].items()}
+    log.info("%s", stage_line("Test", results[0]))
+    log.info("Run folder: %s", cfg.paths.output_dir)
     write_metrics(Path(cfg.paths.output_dir) / METRICS, metrics)
     return metrics
 

@@ -19,10 +19,11 @@ from litlab.build import (
     check_monitors,
     print_config_tree,
 )
+from litlab.callbacks.progress import stage_line
 from litlab.checkpoints import check_checkpoint, load_plain
 from litlab.config import Job
 from litlab.errors import ConfigError
-from litlab.machine import set_threads
+from litlab.machine import set_threads, skip_nvml_probe_without_gpu
 from litlab.registry import trust
 from litlab.rundir import METRICS, resumed_config, resuming, write_metrics
 from litlab.tasks.base import BaseTask
@@ -53,6 +54,7 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
         )
     trainer = build_trainer(cfg)
     set_threads(cfg.threads, processes=trainer.num_devices)
+    skip_nvml_probe_without_gpu()  # after `import lightning`, which asks for the probe
 
     metrics: dict[str, float] = {}
     if cfg.train:
@@ -63,9 +65,13 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
         warn_if_nothing_learned(cfg, task, datamodule, metrics)
     if cfg.test:
         ckpt_path = checkpoint_to_test(cfg, trainer)
-        results = trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+        results = trainer.test(
+            task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True, verbose=False
+        )
         metrics |= {k: float(v) for k, v in results[0].items()}
+        log.info("%s", stage_line("Test", results[0]))
     write_metrics(Path(cfg.paths.output_dir) / METRICS, metrics)
+    log.info("Run folder: %s", cfg.paths.output_dir)
     return metrics
 
 
@@ -83,7 +89,7 @@ def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:
         log.warning("No best checkpoint was saved (no ModelCheckpoint or no epoch ended): "
                     "testing the weights of the last step.")  # fmt: skip
         return None
-    log.info("Testing the best checkpoint %s", best)
+    log.debug("Testing the best checkpoint %s", best)
     return best
 
 

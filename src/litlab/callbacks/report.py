@@ -9,7 +9,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 from litlab.callbacks.publish import publish_figure, publish_text
 from litlab.tasks.base import BaseTask
-from litlab.tasks.report import report_text
+from litlab.tasks.report import report_table, report_text
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class WriteTestReport(L.Callback):
         }
         checkpoint = str(trainer.ckpt_path) if trainer.ckpt_path else None
         text = report_text(report, metrics, checkpoint)
-        log.info("Test report:\n%s", text)
+        log.info("Test report:\n%s", report_table(report))
         publish_text(trainer, self.dirpath, "report.txt", text)
         content = {"checkpoint": checkpoint, "metrics": metrics, **report.to_dict()}
         (self.dirpath / "report.json").write_text(json.dumps(content, indent=2) + "\n")
