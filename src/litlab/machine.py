@@ -5,6 +5,7 @@ Imports torch only when asked, so the entry points can check the hardware before
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -133,3 +134,18 @@ def skip_nvml_probe_without_gpu() -> None:
         ctypes.CDLL("libnvidia-ml.so.1")
     except OSError:
         del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
+
+
+_IMPORTED_AT = time.time()
+
+
+def seconds_since_process_start() -> float:
+    """Wall seconds since this process started (Linux /proc), else since litlab was imported."""
+    try:
+        # Field 22 of /proc/self/stat is the start time in clock ticks after boot; fields
+        # after the parenthesised command name start at field 3.
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.time() - _IMPORTED_AT

@@ -1,41 +1,40 @@
-"""Training speed as a metric: samples per second, and seconds from process start to step 1."""
+"""Training speed: samples per second, seconds per epoch, and from process start to step 1."""
 
-import os
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 
-_IMPORTED_AT = time.time()
-
-
-def seconds_since_process_start() -> float:
-    """Wall seconds since this process started (Linux /proc), else since litlab was imported."""
-    try:
-        # Field 22 of /proc/self/stat is the start time in clock ticks after boot; fields
-        # after the parenthesised command name start at field 3.
-        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return uptime - ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return time.time() - _IMPORTED_AT
+from litlab.machine import seconds_since_process_start
 
 
 class Throughput(L.Callback):
-    """Log `perf/train_samples_per_s` each epoch and `perf/first_step_s` once.
+    """Training speed: `perf/train_samples_per_s` logged each epoch, and `perf.json` in the run
+    folder when the fit ends, with the seconds from process start to the first step, every
+    epoch's wall seconds (training, validation, epoch end and checkpoints: what a user waits
+    for) and its steady-state samples per second.
 
     Args:
+        dirpath: the run folder, where `perf.json` goes.
         warmup_steps: steps at the start of each epoch left out of the rate (allocations,
             caches), so the figure is the steady-state speed.
     """
 
-    def __init__(self, warmup_steps: int = 5) -> None:
+    def __init__(self, dirpath: str, warmup_steps: int = 5) -> None:
+        self.dirpath = Path(dirpath)
         self.warmup_steps = warmup_steps
         self.first_step_s: float | None = None
-        self.samples_per_s: float | None = None  # of the last epoch
+        self.samples_per_s: list[float] = []  # per epoch
+        self.epoch_s: list[float] = []  # per epoch
+        self._epoch_start: float | None = None
         self._start = self._end = 0.0
         self._samples = 0
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._close_epoch()
+        self._epoch_start = time.perf_counter()
 
     def on_train_batch_start(
         self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, batch_idx: int
@@ -46,13 +45,9 @@ class Throughput(L.Callback):
             self._start, self._samples = time.perf_counter(), 0
 
     def on_train_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
         batch_idx: int,
-    ) -> None:
+    ) -> None:  # fmt: skip
         if batch_idx >= self.warmup_steps:
             self._samples += len(batch[0])
             self._end = time.perf_counter()
@@ -60,8 +55,28 @@ class Throughput(L.Callback):
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._samples and self._end > self._start:
             # Every rank runs the same number of steps: the global rate is world_size times this.
-            self.samples_per_s = self._samples * trainer.world_size / (self._end - self._start)
-            pl_module.log("perf/train_samples_per_s", self.samples_per_s, rank_zero_only=True)
+            rate = self._samples * trainer.world_size / (self._end - self._start)
+            self.samples_per_s.append(rate)
+            pl_module.log("perf/train_samples_per_s", rate, rank_zero_only=True)
         self._samples = 0
-        if trainer.current_epoch == 0 and self.first_step_s is not None:
-            pl_module.log("perf/first_step_s", self.first_step_s, rank_zero_only=True)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._close_epoch()
+        if not trainer.is_global_zero:
+            return
+        import torch
+
+        content = {
+            "first_step_s": self.first_step_s,
+            "epoch_s": self.epoch_s,
+            "train_samples_per_s": self.samples_per_s,
+            "threads": torch.get_num_threads(),
+        }
+        self.dirpath.mkdir(parents=True, exist_ok=True)
+        (self.dirpath / "perf.json").write_text(json.dumps(content, indent=2) + "\n")
+
+    def _close_epoch(self) -> None:
+        """Record the wall time of the epoch that ran since the last epoch start."""
+        if self._epoch_start is not None:
+            self.epoch_s.append(time.perf_counter() - self._epoch_start)
+            self._epoch_start = None

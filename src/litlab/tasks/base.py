@@ -7,9 +7,11 @@ asked of the task, so a new task is one file plus its YAML.
 
 Metric names are `<stage>/<name>`: `train/loss`, `val/acc`, `test/f1_macro`, and
 `val/<main metric>_best` for the best validation value so far.
-Each step only keeps its (detached) outputs, targets and loss on the device; metrics see the
-whole epoch at once at its end and are synced over DDP ranks by torchmetrics. The hot path has
-no metric work and no device-to-host sync.
+Each step only keeps its (detached) outputs, targets and loss on the device; every `FLUSH_EVERY`
+steps (and at the epoch's end) they are fed to the metrics' running states at once, so the
+memory of an epoch does not grow with its samples and the hot path has no metric work and no
+device-to-host sync. Metrics are computed at the epoch's end, synced over DDP ranks by
+torchmetrics.
 """
 
 import math
@@ -39,6 +41,7 @@ warnings.filterwarnings(
     category=PossibleUserWarning,
 )
 
+FLUSH_EVERY = 32  # steps whose outputs wait on the device before the metrics take them
 OptimizerFactory = Callable[..., Optimizer]
 SchedulerFactory = Callable[..., dict[str, Any]]
 Columns = dict[str, list[object]]  # columns of predictions.csv, by name
@@ -273,22 +276,42 @@ class BaseTask(L.LightningModule):
         x, target = batch
         output = self(x)
         loss = self.loss(output, target)
-        # Kept on the device for the epoch-end metrics: no metric work or host sync per step.
-        self._epoch_steps.setdefault(stage, []).append((output.detach(), target, loss.detach()))
+        # Kept on the device and fed to the metrics every FLUSH_EVERY steps: no metric work or
+        # host sync per step, and an epoch's memory bounded by what waits.
+        pending = self._epoch_steps.setdefault(stage, [])
+        pending.append((output.detach(), target, loss.detach()))
+        if len(pending) >= FLUSH_EVERY:
+            self._flush(stage)
         return loss
 
+    def _stage_metrics(self, stage: str) -> list[MetricCollection]:
+        metrics = {"train": self.train_metrics, "val": self.val_metrics, "test": self.test_metrics}
+        return [metrics[stage], *([self.report_metrics] if stage == "test" else [])]
+
+    def _flush(self, stage: str) -> None:
+        """Feed the outputs waiting for `stage` to its metrics and its mean loss."""
+        steps = self._epoch_steps.pop(stage, [])
+        if not steps:
+            return
+        outputs, targets, losses = zip(*steps, strict=True)
+        preds, target = self.metric_inputs(torch.cat(outputs), torch.cat(targets))
+        for collection in self._stage_metrics(stage):
+            collection.update(preds, target)
+        sizes = torch.tensor([len(t) for t in targets])
+        self._loss_metric(stage).update(torch.stack(losses), sizes)
+
     def on_train_epoch_end(self) -> None:
-        self._log_epoch_metrics("train", self.train_metrics)
+        self._log_epoch_metrics("train")
 
     def on_validation_epoch_end(self) -> None:
-        values = self._log_epoch_metrics("val", self.val_metrics)
+        values = self._log_epoch_metrics("val")
         if self.trainer.sanity_checking or not values:
             return
         self.val_best.update(values[f"val/{self.main_metric}"])
         self.log(f"val/{self.main_metric}_best", self.val_best.compute(), prog_bar=True)
 
     def on_test_epoch_end(self) -> None:
-        self._log_epoch_metrics("test", self.test_metrics, self.report_metrics)
+        self._log_epoch_metrics("test")
         stats = self.report_metrics.compute()  # every rank takes part in the sync
         self.report_metrics.reset()
         self.test_report = self.build_report(stats)
@@ -296,20 +319,14 @@ class BaseTask(L.LightningModule):
     def _loss_metric(self, stage: str) -> BatchMean:
         return cast(BatchMean, self.losses[f"{stage}_loss"])
 
-    def _log_epoch_metrics(
-        self, stage: str, metrics: MetricCollection, *more: MetricCollection
-    ) -> dict[str, Tensor]:
-        """Feed the epoch's outputs to the metrics once; compute (synced across DDP ranks by
-        torchmetrics), log, and reset the stage's metrics (`more` are computed by the caller)."""
-        steps = self._epoch_steps.pop(stage, [])
-        if not steps:  # e.g. limit_val_batches=0
-            return {}
-        outputs, targets, losses = zip(*steps, strict=True)
-        preds, target = self.metric_inputs(torch.cat(outputs), torch.cat(targets))
-        for collection in (metrics, *more):
-            collection.update(preds, target)
+    def _log_epoch_metrics(self, stage: str) -> dict[str, Tensor]:
+        """Compute the stage's loss and metrics (synced across DDP ranks by torchmetrics), log
+        and reset them (the test report's metrics are computed by the caller)."""
+        self._flush(stage)
         loss = self._loss_metric(stage)
-        loss.update(torch.stack(losses), torch.tensor([len(t) for t in targets]))
+        if not loss.update_called:  # no batch in this stage, e.g. limit_val_batches=0
+            return {}
+        metrics = self._stage_metrics(stage)[0]
         values = {f"{stage}/loss": loss.compute(), **metrics.compute()}
         loss.reset()
         metrics.reset()

@@ -54,7 +54,8 @@ class BinaryTask(BaseTask):
             {
                 "acc": BinaryAccuracy(threshold, validate_args=False),
                 "f1": BinaryF1Score(threshold, validate_args=False),
-                "auroc": BinaryAUROC(validate_args=False),
+                # Binned: a running state of fixed size (exact to 1e-3), not every output.
+                "auroc": BinaryAUROC(thresholds=1001, validate_args=False),
             }
         )
 
