@@ -2,9 +2,10 @@
 
 `decode_images` reads any files PIL opens (JPEG, PNG, ...), of any size, with DataLoader
 workers, into one uint8 (N, 3, size, size) tensor; the image datasets decode once with it and
-cache the result. `python src/predict.py run_dir=... inputs=<path>` asks the run's datamodule
-to `read_inputs(path)`: image datasets take a folder (or one file) of images
-(`ImageFolderInputs`), Boston a CSV with the feature columns, iceberg a JSON list of records.
+cache the result (`to_grey` makes them grey). `python src/predict.py run_dir=... inputs=<path>`
+asks the run's datamodule to `read_inputs(path)`: image datasets take a folder (or one file) of
+images (`ImageFolderInputs`), tables (Boston) a CSV with the feature columns, iceberg a JSON
+list of records.
 """
 
 from collections.abc import Sequence
@@ -16,9 +17,8 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from litlab.data.layout import IMAGE_SUFFIXES
 from litlab.errors import ConfigError, DataError
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 # ITU-R 601-2 luma, the weights of PIL's convert("L"): colour photos for grey-image models.
 LUMA = (0.299, 0.587, 0.114)
@@ -64,8 +64,7 @@ class ImageFolderInputs:
             )
         x = decode_images(files, height, self.num_workers)  # (N, 3, H, W) uint8
         if channels == 1:
-            weights = torch.tensor(LUMA).view(1, 3, 1, 1)
-            x = (x * weights).sum(1, keepdim=True).round().to(torch.uint8)
+            x = to_grey(x)
         base = path if path.is_dir() else path.parent
         return NewInputs(x, "file", [f.relative_to(base).as_posix() for f in files])
 
@@ -94,6 +93,12 @@ class _ImageFiles(Dataset):
         ) as err:  # Unidentified...: OSError
             return str(err)
         return torch.from_numpy(np.asarray(rgb).transpose(2, 0, 1).copy())  # (3, H, W)
+
+
+def to_grey(x: Tensor) -> Tensor:
+    """uint8 (N, 3, H, W) RGB -> uint8 (N, 1, H, W) luma, as PIL's convert("L") weighs it."""
+    weights = torch.tensor(LUMA).view(1, 3, 1, 1)
+    return (x * weights).sum(1, keepdim=True).round().to(torch.uint8)
 
 
 def decode_images(files: Sequence[Path], size: int, num_workers: int) -> Tensor:
