@@ -7,7 +7,7 @@ import hydra
 from omegaconf import DictConfig
 
 from litlab.entry import eval_command, run_entry
-from litlab.rundir import register_resolvers
+from litlab.resolvers import register_resolvers
 
 register_resolvers()
 

@@ -8,7 +8,7 @@ import hydra
 from omegaconf import DictConfig
 
 from litlab.entry import predict_command, run_entry
-from litlab.rundir import register_resolvers
+from litlab.resolvers import register_resolvers
 
 register_resolvers()
 

@@ -8,7 +8,7 @@ import hydra
 from omegaconf import DictConfig
 
 from litlab.entry import run_entry, train_command
-from litlab.rundir import register_resolvers
+from litlab.resolvers import register_resolvers
 
 register_resolvers()
 

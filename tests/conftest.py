@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from litlab.api import compose
 from litlab.config import Job
-from litlab.rundir import register_resolvers
+from litlab.resolvers import register_resolvers
 from tests.synthetic import (
     write_apparel,
     write_boston,

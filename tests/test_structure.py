@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 SRC = ROOT / "src"
 # Top to bottom: a module may import its own layer and those below, never one above.
 LAYERS = [
-    ("litlab.api", "litlab.entry"),
+    ("litlab.api", "litlab.entry", "litlab.resolvers"),
     ("litlab.cv",),
     ("litlab.train", "litlab.evaluate", "litlab.predict"),
     ("litlab.build",),

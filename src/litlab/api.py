@@ -11,7 +11,7 @@ from omegaconf import DictConfig, open_dict
 
 from litlab.config import Job
 from litlab.registry import CONF_DIR
-from litlab.rundir import register_resolvers
+from litlab.resolvers import register_resolvers
 
 
 def compose(

@@ -29,10 +29,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]  # src/litlab/registry.py -> t
 CONF_DIR = PROJECT_DIR / "conf"
 TRUST_FILE = PROJECT_DIR / ".litlab" / "trusted_targets.txt"
 # Resolvers a saved config may call: litlab's and Hydra's own, none that reads the environment.
+# Those of litlab.data.peek read the names of folders and the columns of tables the config
+# names, as its datamodule would; task_for_kind only ever names one of litlab's tasks.
 SAFE_RESOLVERS = frozenset(
     {"len", "cwd", "now", "hydra", "oc.select", "resume_run_dir", "config_subdir"}
+    | {"folder_classes", "image_channels", "table_kind", "table_classes", "table_columns"}
+    | {"table_width", "frame_kind", "frame_classes", "task_for_kind", "outputs_for_kind"}
 )
-_TARGET_LINE = re.compile(r"^\s*(?:-\s+)?_target_:\s*([\w.]+)\s*(?:#.*)?$", re.MULTILINE)
+# A target as conf/ writes it: a dotted name, or an interpolation (conf/task/auto.yaml's).
+_TARGET_LINE = re.compile(
+    r"^\s*(?:-\s+)?_target_:\s*([\w.]+|\$\{[^#\s]*\})\s*(?:#.*)?$", re.MULTILINE
+)
 _RESOLVER = re.compile(r"\$\{\s*([\w.-]+)\s*:")
 
 
@@ -43,7 +50,8 @@ def trust_file() -> Path:
 
 @functools.cache
 def conf_targets(conf_dir: Path = CONF_DIR) -> frozenset[str]:
-    """Every `_target_` that a YAML file of `conf_dir` names."""
+    """Every `_target_` that a YAML file of `conf_dir` names, as written (an interpolation
+    stays one: a saved config may name the same, and it resolves as conf/ meant)."""
     return frozenset(
         target
         for path in conf_dir.rglob("*.yaml")

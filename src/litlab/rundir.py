@@ -7,20 +7,20 @@
     <run dir>/.lock                  held by the process that runs in the folder
 
 Resuming (`resume=<run dir>` or `ckpt_path=last`) sends Hydra back to the run's own folder
-through two resolvers of conf/hydra/default.yaml: `hydra.run.dir` becomes that folder and the
-new invocation's `.hydra/` files go to `.hydra/resumed-<stamp>/`, so the run's original config
-stays as it was. A new run sent into a folder that already holds one writes its `.hydra/` files
-to `.hydra/refused-<stamp>/` and is refused (`check_fresh`), so nothing of the first is changed.
+through two resolvers of conf/hydra/default.yaml (`litlab.resolvers` registers them):
+`hydra.run.dir` becomes that folder and the new invocation's `.hydra/` files go to
+`.hydra/resumed-<stamp>/`, so the run's original config stays as it was. A new run sent into a
+folder that already holds one writes its `.hydra/` files to `.hydra/refused-<stamp>/` and is
+refused (`check_fresh`), so nothing of the first is changed.
 """
 
 import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -39,21 +39,6 @@ CV_SUMMARY = Path("cv_summary.json")
 _FOLD_DIR = re.compile(r"fold_\d+")
 # Keys of the resume command that choose what to resume, not how.
 _RESUME_KEYS = ("resume", "ckpt_path")
-
-
-def register_resolvers() -> None:
-    """The resolvers conf/ uses (idempotent): `${len:...}`, `${cwd:}` and the two that send a
-    resumed run to its own folder."""
-    resolvers: dict[str, Callable[..., Any]] = {
-        "len": len,
-        "cwd": os.getcwd,  # not ${hydra:runtime.cwd}: the sweep folder is made before Hydra has it
-        "resume_run_dir": resume_run_dir,
-        "config_subdir": config_subdir,
-    }
-    for name, resolver in resolvers.items():
-        if not OmegaConf.has_resolver(name):
-            # Cached: the answer must not change once the folder it names has been made.
-            OmegaConf.register_new_resolver(name, resolver, use_cache=name != "len")
 
 
 def fold_dir(run_dir: Path, fold: int) -> Path:
