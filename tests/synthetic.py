@@ -229,3 +229,97 @@ def write_iceberg(data_dir: Path, *, records: int = 60, seed: int = 0, na_every:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entries))
     return path
+
+
+SHAPE_CLASSES = ("circle", "square", "stripe")
+
+
+def _shape_image(k: int, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """uint8 (H, W, 3) noise with a bright block whose place (left, middle or right third,
+    or top/bottom for k >= 3) encodes class k, whatever the image's size."""
+    pixels = rng.integers(0, 90, size=(height, width, 3)).astype(np.uint8)
+    third = max(1, width // 3)
+    left = (k % 3) * third
+    top, bottom = (0, height // 2) if k < 3 else (height // 2, height)
+    pixels[top:bottom, left : left + third] = 230
+    return pixels
+
+
+def _save_image(pixels: np.ndarray, path: Path, index: int) -> Path:
+    """Save as JPEG or PNG in turn, and as grey, RGB or RGBA in turn: every reader's case."""
+    from PIL import Image
+
+    image = Image.fromarray(pixels)
+    mode = ("RGB", "L", "RGBA")[index % 3]
+    path = path.with_suffix(".jpg" if index % 2 == 0 and mode != "RGBA" else ".png")
+    image.convert(mode).save(path)
+    return path
+
+
+def write_image_folder(
+    root: Path,
+    *,
+    classes: Sequence[str] = SHAPE_CLASSES,
+    per_class: int = 6,
+    splits: Sequence[str] = (),
+    seed: int = 0,
+) -> Path:
+    """Write `<root>/<class>/*` (or `<root>/<split>/<class>/*` for each of `splits`): images
+    of varied sizes, JPEG and PNG, grey, RGB and RGBA; class k carries a bright block at a
+    place of its own (see `_shape_image`). Return `root`."""
+    rng = np.random.default_rng(seed)
+    for split in splits or [""]:
+        for k, name in enumerate(classes):
+            folder = Path(root) / split / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(per_class):
+                height, width = (int(v) for v in rng.integers(12, 40, size=2))
+                _save_image(_shape_image(k, height, width, rng), folder / f"{name}{i:03d}", i)
+    return Path(root)
+
+
+def write_image_table(
+    folder: Path, *, rows: int = 24, seed: int = 0, csv: str = "images.csv", subdir: str = "imgs"
+) -> Path:
+    """Write images below `<folder>/<subdir>/` and `<folder>/<csv>` listing them: `file`
+    (relative paths with Windows separators), `kind` (none, left, top or both) and two 0/1
+    columns `left`, `top` saying which bright bar each image has. Return the CSV."""
+    rng = np.random.default_rng(seed)
+    lines = ["file,kind,left,top"]
+    for i in range(rows):
+        left, top = int(rng.integers(0, 2)), int(rng.integers(0, 2))
+        height, width = (int(v) for v in rng.integers(16, 40, size=2))
+        pixels = rng.integers(0, 90, size=(height, width, 3)).astype(np.uint8)
+        if left:
+            pixels[:, : max(2, width // 4)] = 230
+        if top:
+            pixels[: max(2, height // 4)] = 230
+        kind = ("none", "left", "top", "both")[left + 2 * top]
+        image_dir = Path(folder) / subdir / kind
+        image_dir.mkdir(parents=True, exist_ok=True)
+        path = _save_image(pixels, image_dir / f"img{i:03d}", i)
+        lines.append(f"{subdir}\\{kind}\\{path.name},{kind},{left},{top}")
+    path = Path(folder) / csv
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_table(path: Path, *, rows: int = 120, seed: int = 0) -> Path:
+    """Write a CSV with numeric features `x1`, `x2`, a categorical `color` (red, green,
+    blue) and targets of every kind, learnable from them: `price` (regression), `label`
+    (binary: no/yes), `grade` (classification: A/B/C) and `rating` (whole numbers 1..5)."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(0, 1, rows), rng.normal(5, 2, rows)
+    colors = rng.choice(["red", "green", "blue"], size=rows)
+    bonus = np.select([colors == "red", colors == "green"], [3.0, -3.0], 0.0)
+    price = 10 + 4 * x1 + (x2 - 5) + bonus + rng.normal(0, 0.3, rows)
+    label = np.where(x1 + bonus / 3 > 0, "yes", "no")
+    grade = np.select([price < 8, price < 12], ["C", "B"], "A")
+    rating = np.clip(np.round(3 + x1), 1, 5).astype(int)
+    lines = ["x1,color,x2,price,label,grade,rating"]
+    for row in zip(x1, colors, x2, price, label, grade, rating, strict=True):
+        lines.append(f"{row[0]:.4f},{row[1]},{row[2]:.4f},{row[3]:.3f},{row[4]},{row[5]},{row[6]}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path

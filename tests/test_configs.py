@@ -1,5 +1,7 @@
 """Every option of every config group composes; every runnable option trains one batch."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 from omegaconf import OmegaConf
@@ -31,10 +33,29 @@ def test_every_group_of_the_design_exists():
     assert expected <= {p.name for p in CONF_DIR.iterdir() if p.is_dir()}
 
 
+def data_files(root: Path) -> dict[str, list[str]]:
+    """What the generic datasets need to read: files of the synthetic data root."""
+    apparel = root / "apparel"
+    return {
+        "table": [f"data.file={root / 'boston' / 'boston_housing.csv'}", "data.target=MEDV"],
+        "image_folder": [f"data.root={apparel / 'clothes_dataset'}", "data.num_workers=0"],
+        "dataframe": [f"data.file={apparel / 'csv_data' / 'nocolorinfo'}",
+                      f"data.image_dir={apparel}", "data.label_columns=[red,blue,pants]",
+                      "data.num_workers=0"],
+    }  # fmt: skip
+
+
+def with_files(overrides: list[str], root: Path) -> list[str]:
+    """`overrides` and, for a generic dataset among them, the files it reads."""
+    needs = data_files(root)
+    chosen = [o.removeprefix("data=") for o in overrides if o.startswith("data=")]
+    return overrides + [o for option in chosen for o in needs.get(option, [])]
+
+
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
-def test_option_composes(compose_cfg, group, option):
-    cfg = compose_cfg([f"{group}={option}"])
-    assert cfg.data.input_shape
+def test_option_composes(compose_cfg, data_root, group, option):
+    cfg = compose_cfg(with_files([f"{group}={option}"], data_root))
+    assert cfg.data.input_shape and 0 not in cfg.data.input_shape
 
 
 RUNNABLE = [
@@ -47,13 +68,13 @@ DATA_FOR_TASK = {"binary": "iceberg", "regression": "boston", "multilabel": "app
 
 
 @pytest.mark.parametrize(("group", "option"), RUNNABLE, ids=[f"{g}={o}" for g, o in RUNNABLE])
-def test_option_trains_one_batch(compose_cfg, group, option):
+def test_option_trains_one_batch(compose_cfg, data_root, group, option):
     overrides = [f"{group}={option}"]
     if group == "task" and option in DATA_FOR_TASK:
         overrides.insert(0, f"data={DATA_FOR_TASK[option]}")
     if group != "debug":
         overrides.append("debug=fdr")
-    metrics = train(compose_cfg(overrides))
+    metrics = train(compose_cfg(with_files(overrides, data_root)))
     assert any(name.startswith("test/") for name in metrics)
 
 
