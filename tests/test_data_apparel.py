@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from litlab.data import apparel, images
+from litlab.data import dataframe, images
 from litlab.data.apparel import ApparelDataModule
 from litlab.errors import ConfigError, DataError
 from tests.synthetic import APPAREL_COLORS, APPAREL_ITEMS, APPAREL_RGB, write_apparel
@@ -96,7 +96,7 @@ def test_second_setup_reads_the_cache_not_the_jpegs(root, tmp_path, monkeypatch)
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded again")
 
-    monkeypatch.setattr(apparel, "decode_images", no_decoding)
+    monkeypatch.setattr(dataframe, "decode_images", no_decoding)
     second = set_up(root, cache_dir=str(tmp_path))
     assert torch.equal(first.splits["train"][0], second.splits["train"][0])
 
