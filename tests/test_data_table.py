@@ -213,3 +213,18 @@ def test_parquet_tables(tmp_path, table):
                          target_kind="regression", class_names=["price"])  # fmt: skip
     dm.setup()
     assert dm.splits["train"][0].shape[1:] == (5,)
+
+
+def test_a_kind_without_a_task_is_one_message(compose_cfg, table, caplog):
+    from litlab.entry import run_entry
+
+    cfg = table_cfg(compose_cfg, table, "data.target=price", "data.target_kind=ordinal")
+    caplog.set_level(logging.DEBUG, logger="litlab")
+    with pytest.raises(SystemExit) as exit_info:
+        run_entry(train, cfg)  # the resolver's error, not OmegaConf's wrapping of it
+    assert exit_info.value.code == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "data.target_kind=ordinal has no task; choose one of classification, binary, regression, "
+        "multilabel, or a task (task=classification, ...)."
+    ]

@@ -87,18 +87,32 @@ def run_entry(command: Command, cfg: DictConfig) -> float | None:
             raise
         log.warning("Stopped by %s. %s", signal_name(signum), resume_hint(job.output_dir))
         sys.exit(128 + signum)
-    except Exception as err:
+    except Exception as raised:
+        error = resolver_error(raised)
         if os.environ.get("HYDRA_FULL_ERROR") == "1" or not (
-            job.multirun or isinstance(err, LitlabError | OSError)
+            job.multirun or isinstance(error, LitlabError | OSError)
         ):
             raise
         log.debug("Traceback of the error below:\n%s", traceback.format_exc())
-        log.error("%s", error_message(err))
+        log.error("%s", error_message(error))
         if not job.multirun:
             sys.exit(1)
         error_file = job.output_dir / "error.txt"
-        error_file.write_text(f"{type(err).__name__}: {err}\n\n{traceback.format_exc()}")
+        error_file.write_text(f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}")
         return math.nan
+
+
+def resolver_error(err: Exception) -> Exception:
+    """The user error (LitlabError) a config resolver raised, which OmegaConf wraps in an
+    InterpolationResolutionError (`data.target_kind=ordinal` has no task); else `err`."""
+    from omegaconf.errors import InterpolationResolutionError
+
+    cause: BaseException | None = err
+    while isinstance(err, InterpolationResolutionError) and cause is not None:
+        if isinstance(cause, LitlabError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return err
 
 
 def error_message(err: Exception) -> str:
