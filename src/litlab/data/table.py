@@ -44,7 +44,6 @@ from litlab.data.tabular import (
     encode_targets,
     feature_names,
     infer_columns,
-    infer_kind,
     read_table,
 )
 from litlab.errors import ConfigError, DataError
@@ -184,7 +183,8 @@ class TableDataModule(TensorDataModule):
         frame = read_table(path)
         columns = self._encoding(frame, path)
         if self.target_kind in ("binary", "classification"):
-            infer_kind(frame, self.targets, path)  # a target with one value: nothing to learn
+            class_names(frame, self.targets, self.target_kind)  # one target column
+            check_varies(frame, self.targets[0], path)  # of two values at least
         raise ConfigError(
             f"{path}: data.class_names={self.class_names} and data.input_shape="
             f"{list(self.input_shape)} leave the model nothing to predict or nothing to read "
