@@ -16,14 +16,20 @@ import lightning as L
 
 
 class SignalAtStep(L.Callback):
-    """Send `signum` to this process when training step `step` has ended."""
+    """Send `signum` to this process when training step `step` has ended (`at_start`: when the
+    training call that begins after step `step` starts)."""
 
-    def __init__(self, signum: signal.Signals, step: int) -> None:
+    def __init__(self, signum: signal.Signals, step: int, *, at_start: bool = False) -> None:
         self.signum = signum
         self.step = step
+        self.at_start = at_start
+
+    def on_train_batch_start(self, trainer: L.Trainer, *args: Any) -> None:
+        if self.at_start and trainer.global_step == self.step:
+            os.kill(os.getpid(), self.signum)
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
-        if trainer.global_step == self.step:
+        if not self.at_start and trainer.global_step == self.step:
             os.kill(os.getpid(), self.signum)
 
 

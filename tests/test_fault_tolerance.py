@@ -92,7 +92,8 @@ def test_a_diverging_run_is_one_message_and_in_a_sweep_a_failed_job(compose_cfg,
 
 # 800 training samples in batches of 64: 13 steps an epoch. Augmentation draws from the
 # global RNG at every step, so an exact resume needs its state.
-RUN = ["data.batch_size=64", "trainer.max_epochs=3", "trainer.deterministic=true", "augment=basic"]
+RUN = ["data.batch_size=64", "trainer.max_epochs=3", "trainer.deterministic=true", "augment=basic",
+       "steps_per_execution=1"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

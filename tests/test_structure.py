@@ -146,4 +146,9 @@ def test_private_attributes_litlab_reads_exist(tmp_path):
     assert hasattr(writer, "metrics_keys") and hasattr(writer, "metrics_file_path")
     assert hasattr(ModelSummary(max_depth=2), "_max_depth")
     assert hasattr(DDPStrategy(), "_launcher")
+    import torch
+    from lightning.pytorch.core.optimizer import LightningOptimizer
+
+    optimizer = LightningOptimizer(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
+    assert callable(optimizer._on_before_step) and callable(optimizer._on_after_step)
     assert list(inspect.signature(_hydra_subprocess_cmd).parameters) == ["local_rank"]

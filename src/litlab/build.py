@@ -95,6 +95,82 @@ def build_task(cfg: DictConfig) -> BaseTask:
     return task
 
 
+CALL_SECONDS = 0.010  # what one call of several steps should take, in compute
+
+
+def steps_per_call(cfg: DictConfig, task: BaseTask) -> int:
+    """How many optimizer steps one Lightning step runs (`steps_per_execution`, as in Keras).
+
+    Lightning's own work around a step (hooks, closure, logging) is about 0.7 ms here: a tenth of
+    a small MLP's whole step. `auto` measures this net's forward and backward pass on a batch
+    and runs enough steps per call to fill `CALL_SECONDS` (at most 32), on one CPU device; it
+    keeps one step per call on accelerators (their work is asynchronous), under DDP, with
+    gradient accumulation, and where the trainer counts batches (`limit_train_batches`,
+    `val_check_interval` or `max_steps` given as numbers of batches, fast_dev_run,
+    overfit_batches), whose meaning would change. A number is taken as it is.
+    """
+    asked = cfg.get("steps_per_execution", "auto")
+    trainer = cfg.trainer
+    if asked != "auto":
+        if isinstance(asked, bool) or not isinstance(asked, int) or asked < 1:
+            raise ConfigError(f"steps_per_execution={asked}: give a whole number >= 1, or auto.")
+        if asked > 1 and trainer.get("accumulate_grad_batches", 1) != 1:
+            raise ConfigError(
+                f"steps_per_execution={asked} runs one optimizer step per batch, but "
+                f"trainer.accumulate_grad_batches={trainer.accumulate_grad_batches} steps once "
+                "per several: use one of them."
+            )
+        return int(asked)
+    counted = [
+        isinstance(trainer.get(key), int) and not isinstance(trainer.get(key), bool)
+        for key in ("limit_train_batches", "val_check_interval")
+    ]
+    if (
+        any(counted)
+        or trainer.get("max_steps", -1) not in (-1, None)
+        or trainer.get("fast_dev_run")
+        or trainer.get("overfit_batches")
+        or trainer.get("accumulate_grad_batches", 1) != 1
+        or trainer.get("devices", 1) not in (1, "1")
+        or not _on_cpu(str(trainer.get("accelerator", "auto")))
+    ):
+        return 1
+    seconds = _step_seconds(task, int(cfg.data.batch_size), list(cfg.data.input_shape))
+    return max(1, min(32, round(CALL_SECONDS / seconds))) if seconds > 0 else 1
+
+
+def _on_cpu(accelerator: str) -> bool:
+    import torch
+
+    if accelerator == "cpu":
+        return True
+    return (
+        accelerator == "auto"
+        and not torch.cuda.is_available()
+        and not (torch.backends.mps.is_available())
+    )
+
+
+def _step_seconds(task: BaseTask, batch_size: int, input_shape: list[int]) -> float:
+    """The seconds of one forward and backward pass of a copy of the net on a batch of zeros
+    (a copy in eval mode: the net's own weights, statistics and the random streams stay)."""
+    import copy
+    import time
+
+    import torch
+
+    if sum(p.numel() for p in task.net.parameters()) > 5_000_000:
+        return 1.0  # a large net: its steps hide Lightning's work anyway
+    net = copy.deepcopy(task.net).eval()
+    x = torch.zeros(batch_size, *input_shape)
+    timings = []
+    for _ in range(4):
+        started = time.perf_counter()
+        net(x).sum().backward()
+        timings.append(time.perf_counter() - started)
+    return min(timings[1:])
+
+
 def build_trainer(cfg: DictConfig, **overrides: Any) -> L.Trainer:
     """The Trainer of `cfg.trainer` with the run's callbacks and loggers (`overrides` win)."""
     callbacks = instantiate_group(cfg.get("callbacks"))

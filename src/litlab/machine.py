@@ -86,6 +86,18 @@ def set_threads(threads: int | None, *, processes: int) -> int:
 _ANNOUNCED: set[tuple[int, str]] = set()
 
 
+def processes_on_node(trainer: DictConfig) -> int:
+    """The processes a trainer config starts on this node: its devices (one DDP rank each)."""
+    devices = trainer.get("devices", 1)
+    if isinstance(devices, int) and devices > 0:
+        return devices
+    if str(trainer.get("accelerator")) in ("gpu", "cuda") and devices in (-1, "auto"):
+        import torch
+
+        return max(1, torch.cuda.device_count())
+    return 1
+
+
 def available_cpus() -> int:
     """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (containers)
     and SLURM's cpus-per-task."""

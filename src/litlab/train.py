@@ -6,6 +6,7 @@ A K-fold cross-validation (`litlab.cv`) runs this once per fold.
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -18,12 +19,14 @@ from litlab.build import (
     check_compatible,
     check_monitors,
     print_config_tree,
+    steps_per_call,
 )
 from litlab.callbacks.progress import stage_line
 from litlab.checkpoints import check_checkpoint, load_plain
 from litlab.config import Job
+from litlab.data.base import TensorDataModule
 from litlab.errors import ConfigError
-from litlab.machine import set_threads, skip_nvml_probe_without_gpu
+from litlab.machine import processes_on_node, set_threads, skip_nvml_probe_without_gpu
 from litlab.registry import trust
 from litlab.rundir import METRICS, resumed_config, resuming, write_metrics
 from litlab.tasks.base import BaseTask
@@ -52,9 +55,9 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
         check_checkpoint(
             Path(cfg.ckpt_path), task, fit=cfg.train, max_epochs=cfg.trainer.get("max_epochs")
         )
-    trainer = build_trainer(cfg)
-    set_threads(cfg.threads, processes=trainer.num_devices)
+    set_threads(cfg.threads, processes=processes_on_node(cfg.trainer))
     skip_nvml_probe_without_gpu()  # after `import lightning`, which asks for the probe
+    trainer = build_trainer(cfg, **run_in_calls(cfg, task, datamodule))
 
     metrics: dict[str, float] = {}
     if cfg.train:
@@ -73,6 +76,23 @@ def train(cfg: DictConfig, job: Job | None = None) -> dict[str, float]:
     write_metrics(Path(cfg.paths.output_dir) / METRICS, metrics)
     log.info("Run folder: %s", cfg.paths.output_dir)
     return metrics
+
+
+def run_in_calls(
+    cfg: DictConfig, task: BaseTask, datamodule: L.LightningDataModule
+) -> dict[str, Any]:
+    """Give the task and the data the steps per call this run takes (`steps_per_call`); the
+    trainer options that change with them (clipping moves from the trainer to the task)."""
+    steps = steps_per_call(cfg, task)
+    if steps == 1:
+        return {}
+    clip = cfg.trainer.get("gradient_clip_val")
+    algorithm = cfg.trainer.get("gradient_clip_algorithm") or "norm"
+    task.run_in_calls(steps, int(cfg.data.batch_size), (clip, algorithm) if clip else None)
+    if isinstance(datamodule, TensorDataModule):
+        datamodule.steps_per_execution = steps
+    log.info("Steps per execution: %d optimizer steps per call", steps)
+    return {"gradient_clip_val": None, "gradient_clip_algorithm": None}
 
 
 def checkpoint_to_test(cfg: DictConfig, trainer: L.Trainer) -> str | None:

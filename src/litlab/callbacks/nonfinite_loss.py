@@ -1,5 +1,6 @@
 """Stop a fit whose training loss became NaN or infinite before a checkpoint keeps its weights."""
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,8 +27,8 @@ class StopOnNonFiniteLoss(L.Callback):
         if check_every < 1:
             raise ConfigError(f"nonfinite_loss.check_every={check_every} must be at least 1.")
         self.check_every = check_every
-        self._losses: list[Tensor] = []
-        self._where: list[tuple[int, int, int]] = []  # (global step, epoch, batch) of each loss
+        self._losses: list[Tensor] = []  # each call's losses, one per optimizer step
+        self._where: list[tuple[int, int, int]] = []  # (global step, epoch, call) of each call
 
     def on_train_batch_end(
         self,
@@ -40,7 +41,8 @@ class StopOnNonFiniteLoss(L.Callback):
         loss = outputs.get("loss") if isinstance(outputs, Mapping) else outputs
         if not isinstance(loss, Tensor):  # e.g. a step that returned None to skip the batch
             return
-        self._losses.append(loss.detach())
+        losses = loss.detach().reshape(-1)  # several when a call runs several steps
+        self._losses.append(losses)
         self._where.append((trainer.global_step, trainer.current_epoch, batch_idx))
         if len(self._losses) >= self.check_every:
             self._check(trainer)
@@ -59,15 +61,24 @@ class StopOnNonFiniteLoss(L.Callback):
     def _check(self, trainer: L.Trainer) -> None:
         if not self._losses:
             return
-        bad = ~torch.isfinite(torch.stack(self._losses))
+        losses = torch.cat(self._losses)
+        bad = ~torch.isfinite(losses)
         if trainer.world_size > 1:  # every rank stops at the same step, or none does
             bad = trainer.strategy.reduce(bad.float(), reduce_op="sum") > 0
-        where, losses = self._where, self._losses
+        where, counts = self._where, [len(call) for call in self._losses]
         self._losses, self._where = [], []
         if not bad.any():  # the one sync with the device
             return
         first = int(bad.float().argmax())
-        raise DivergedError(self._message(trainer, losses[first], *where[first]))
+        call = next(i for i, end in enumerate(itertools.accumulate(counts)) if end > first)
+        later = sum(counts[: call + 1]) - 1 - first  # steps of that call after the bad one
+        step, epoch, batch = where[call]
+        steps = counts[call]
+        raise DivergedError(
+            self._message(
+                trainer, losses[first], step - later, epoch, batch * steps + steps - 1 - later
+            )
+        )
 
     @staticmethod
     def _message(trainer: L.Trainer, loss: Tensor, step: int, epoch: int, batch: int) -> str:

@@ -115,7 +115,8 @@ class KerasProgress(ProgressBar):
         share = done / total if isinstance(total, int | float) and math.isfinite(total) else 0.0
         bar = ("=" * int(WIDTH * share)).ljust(WIDTH, ".")
         loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
-        shown = f" - loss {value_text(float(loss), self.digits)}" if loss is not None else ""
+        last = float(loss.reshape(-1)[-1]) if loss is not None else None  # of the call's steps
+        shown = f" - loss {value_text(last, self.digits)}" if last is not None else ""
         seconds = time.perf_counter() - self._started
         sys.stdout.write(f"\r{done}/{total:.0f} [{bar}] - {seconds:.1f}s{shown}  ")
         sys.stdout.flush()

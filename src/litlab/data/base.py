@@ -108,6 +108,9 @@ class TensorDataModule(L.LightningDataModule):
         self.download = download
         self.splits: dict[str, Split] = {}
         self._on_device: dict[str, Split] = {}
+        self.steps_per_execution = 1  # optimizer steps per call; the run sets it (litlab.build)
+        self._train_loader: TensorLoader | None = None
+        self._train_state: dict[str, int] | None = None  # from a checkpoint, for the next loader
 
     # -- what a dataset provides ------------------------------------------------------------
 
@@ -167,7 +170,26 @@ class TensorDataModule(L.LightningDataModule):
         log.info("%s: %s samples, input %s", self.name, sizes, self.input_shape)
 
     def train_dataloader(self) -> TensorLoader:
-        return self._loader("train", self.batch_size, shuffle=True)
+        # Several optimizer steps per call (`steps_per_execution`): their batches come as one.
+        loader = self._loader("train", self.batch_size, shuffle=True)
+        if self._train_state is not None:  # a fit resumed mid-epoch goes on where it stopped
+            loader.load_state_dict(self._train_state)
+            self._train_state = None
+        self._train_loader = loader
+        return loader
+
+    def state_dict(self) -> dict[str, Any]:
+        """How far the training loader is into its epoch, for the checkpoint.
+
+        Lightning keeps a loader's state too, but applies it only to a loader it makes after the
+        checkpoint is read; a schedule that asks for the fit's length (one-cycle, cosine) makes
+        it before. The datamodule's own state is read first, whatever the order.
+        """
+        loader = self._train_loader
+        return {"train_loader": loader.state_dict()} if loader is not None else {}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._train_state = state_dict.get("train_loader")
 
     def val_dataloader(self) -> TensorLoader:
         return self._loader("val", self.eval_batch_size, shuffle=False)
@@ -184,7 +206,8 @@ class TensorDataModule(L.LightningDataModule):
         x, y = batch
         x = x.float()
         if self.augment is not None and self.trainer is not None and self.trainer.training:
-            x = self.augment(x)
+            # One draw per step's batch, as with one step per call.
+            x = torch.cat([self.augment(part) for part in x.split(self.batch_size)])
         return x, y
 
     # -- what the task asks ------------------------------------------------------------------
@@ -266,7 +289,8 @@ class TensorDataModule(L.LightningDataModule):
         )
         # A 1-sample last training batch breaks batch norm; it is dropped (reshuffled next epoch).
         drop_last = shuffle and len(order) % batch_size == 1
-        return TensorLoader(tensors, batch_size=batch_size, sampler=order, drop_last=drop_last)
+        per_call = batch_size * self.steps_per_execution  # steps per call: their batches as one
+        return TensorLoader(tensors, batch_size=per_call, sampler=order, drop_last=drop_last)
 
     def _device_split(self, split: str) -> Split:
         """On an accelerator the whole split moves to its memory once: batches never cross PCIe."""

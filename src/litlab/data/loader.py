@@ -72,6 +72,12 @@ class TensorLoader:
         sampler: EpochOrder,
         drop_last: bool = False,
     ) -> None:
+        """Args:
+        tensors: the tensors whose rows are served together, e.g. (inputs, targets).
+        batch_size: rows per batch served (for several steps per call, the steps' batches).
+        sampler: the order of the rows.
+        drop_last: leave the epoch's last row out (when it would be a batch of one).
+        """
         self.tensors = tensors
         self.batch_size = batch_size
         self.sampler = sampler
@@ -80,19 +86,28 @@ class TensorLoader:
         self._resume_at: tuple[int, int] | None = None
 
     def __len__(self) -> int:
-        rounding = math.floor if self.drop_last else math.ceil
-        return rounding(len(self.sampler) / self.batch_size)
+        return math.ceil(self.rows / self.batch_size)
+
+    @property
+    def rows(self) -> int:
+        """The rows served in an epoch."""
+        return len(self.sampler) - int(self.drop_last)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         epoch, start = self.sampler.epoch, 0
         if self._resume_at is not None and self._resume_at[0] == epoch:
             start = self._resume_at[1]
         self._resume_at = None
-        order = self.sampler.indices().to(self.tensors[0].device)
+        in_order = not self.sampler.shuffle and self.sampler.world_size == 1
+        order = None if in_order else self.sampler.indices()[: self.rows].to(self.tensors[0].device)
         for step in range(start, len(self)):
-            index = order[step * self.batch_size : (step + 1) * self.batch_size]
+            rows = slice(step * self.batch_size, (step + 1) * self.batch_size)
             self._served = (epoch, step + 1)
-            yield tuple(t[index] for t in self.tensors)
+            if order is None:  # rows in their stored order: views, no copy
+                yield tuple(t[rows] for t in self.tensors)
+            else:
+                index = order[rows]
+                yield tuple(t[index] for t in self.tensors)
 
     def state_dict(self) -> dict[str, int]:
         epoch, batches = self._served

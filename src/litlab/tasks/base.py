@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import GradClipAlgorithmType
 from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
 from torch.optim import Optimizer
@@ -42,6 +43,8 @@ warnings.filterwarnings(
 )
 
 FLUSH_EVERY = 32  # steps whose outputs wait on the device before the metrics take them
+# Precisions whose backward needs no gradient scaler: their steps may skip Lightning's wrappers.
+PLAIN_PRECISIONS = ("32-true", "64-true", "bf16-true", "bf16-mixed")
 OptimizerFactory = Callable[..., Optimizer]
 SchedulerFactory = Callable[..., dict[str, Any]]
 Columns = dict[str, list[object]]  # columns of predictions.csv, by name
@@ -142,6 +145,10 @@ class BaseTask(L.LightningModule):
         self.val_best.persistent(True)  # in checkpoints: a resumed fit keeps its best so far
         self.report_metrics = self.build_report_metrics()
         self.test_report: Report | None = None  # set at the end of each test epoch
+        self.steps_per_call = 1  # optimizer steps of one training_step (`run_in_calls`)
+        self._micro_batch = 0  # the batch size of one of those steps
+        self._clip: tuple[float, str] | None = None  # gradient clipping, when steps_per_call > 1
+        self._schedule: dict[str, Any] | None = None  # the lr schedule's Lightning config
 
     # -- what a task provides ---------------------------------------------------------------
 
@@ -260,8 +267,73 @@ class BaseTask(L.LightningModule):
             )
         return datamodule
 
+    def run_in_calls(
+        self, steps: int, batch_size: int, clip: tuple[float, str] | None = None
+    ) -> None:
+        """Make each training step a call of `steps` optimizer steps on `steps` batches of
+        `batch_size` (Keras' steps_per_execution): the same updates, schedule steps, clipping
+        (`clip`: value and algorithm, which the trainer cannot apply then) and metrics as one
+        step per call, with Lightning's per-step work done once per call."""
+        self.steps_per_call = steps
+        self._micro_batch = batch_size
+        self._clip = clip
+        self.automatic_optimization = steps == 1
+
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        return self._step(batch, "train")
+        if self.automatic_optimization:
+            return self._step(batch, "train")
+        return self._steps(batch)
+
+    def _steps(self, batch: tuple[Tensor, Tensor]) -> Tensor:
+        """Several optimizer steps, one per batch of `_micro_batch` rows; their losses.
+
+        The call's last step goes through Lightning (its backward and optimizer-step hooks run
+        once per call, its counters advance); the others take the plain path (backward,
+        clipping, step, schedule) where the precision has no gradient scaler, and Lightning's
+        step counter is advanced for them as for its own steps.
+        """
+        optimizer = self.optimizers()
+        assert not isinstance(optimizer, list)
+        schedule = self._schedule if (self._schedule or {}).get("interval") == "step" else None
+        plain = self.trainer.precision in PLAIN_PRECISIONS
+        x, target = batch
+        parts = list(zip(x.split(self._micro_batch), target.split(self._micro_batch), strict=True))
+        losses = []
+        for index, part in enumerate(parts):
+            loss = self._step(part, "train")
+            if plain and index < len(parts) - 1:
+                optimizer.optimizer.zero_grad()
+                loss.backward()
+                self._clip_gradients(optimizer.optimizer)
+                optimizer._on_before_step()  # Lightning's step counter, as its own step does
+                optimizer.optimizer.step()
+                optimizer._on_after_step()
+            else:  # the order of Lightning's automatic step: forward, zero_grad, backward, step
+                optimizer.zero_grad()
+                self.manual_backward(loss)
+                self._clip_gradients(optimizer)
+                optimizer.step()
+            if schedule is not None:
+                schedule["scheduler"].step()
+            losses.append(loss.detach())
+        return torch.stack(losses)  # (steps,): what the callbacks see as this call's loss
+
+    def optimizer_steps(self) -> float:
+        """The optimizer steps of the whole fit (inf if it has no end): Lightning's estimate
+        counts calls, which run `steps_per_call` steps each (the epoch's last maybe fewer)."""
+        calls = self.trainer.estimated_stepping_batches
+        loader = self.trainer.train_dataloader
+        rows = getattr(loader, "rows", None)
+        if self.automatic_optimization or not math.isfinite(calls) or rows is None:
+            return calls
+        steps_per_epoch = math.ceil(rows / self._micro_batch)
+        return calls * steps_per_epoch / max(1, len(loader))  # type: ignore[arg-type]
+
+    def _clip_gradients(self, optimizer: Any) -> None:
+        if self._clip is not None:
+            value, algorithm = self._clip
+            algorithm_type = GradClipAlgorithmType(algorithm)
+            self.trainer.precision_plugin.clip_gradients(optimizer, value, algorithm_type)
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._step(batch, "val")
@@ -302,6 +374,13 @@ class BaseTask(L.LightningModule):
 
     def on_train_epoch_end(self) -> None:
         self._log_epoch_metrics("train")
+        schedule = self._schedule or {}
+        if not self.automatic_optimization and schedule.get("interval") == "epoch":
+            monitor = schedule.get("monitor")
+            if monitor is None:
+                schedule["scheduler"].step()
+            elif monitor in self.trainer.callback_metrics:  # ReduceLROnPlateau
+                schedule["scheduler"].step(self.trainer.callback_metrics[monitor])
 
     def on_validation_epoch_end(self) -> None:
         values = self._log_epoch_metrics("val")
@@ -343,13 +422,14 @@ class BaseTask(L.LightningModule):
             raise ConfigError(f"optimizer: {err}; fix that optimizer.* value.") from err
         if self.scheduler_factory is None:
             return optimizer
-        steps = self.trainer.estimated_stepping_batches  # inf: no max_epochs nor max_steps
+        steps = self.optimizer_steps()  # inf: no max_epochs nor max_steps
         try:
             scheduler = self.scheduler_factory(
                 optimizer, total_steps=int(steps) if math.isfinite(steps) else None
             )
         except (TypeError, ValueError) as err:  # torch's own check of the schedule's values
             raise ConfigError(f"scheduler: {err}; fix that scheduler.* value.") from err
+        self._schedule = scheduler  # stepped here when a call runs several steps
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
     # -- checks -------------------------------------------------------------------------------
