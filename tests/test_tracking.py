@@ -28,6 +28,7 @@ def test_wandb_without_network_logs_offline_and_keeps_the_key_out(compose_cfg, m
     (run,) = offline_runs(run_dir)
     assert run["exit_code"] == 0
     assert run["config"]["seed"] == 3 and run["config"]["data"]["seed"] == 3
+    assert run["axes"]["val/*"] == run["axes"]["train/*"] == "epoch"  # plotted per epoch
     logged = {key: value for step in run["history"] for key, value in step.items()}
     assert logged["test/acc"] == pytest.approx(metrics["test/acc"])
     assert {"val/loss", "train/loss", "trainer/global_step"} <= logged.keys()
@@ -61,10 +62,14 @@ def test_tensorboard_and_csv_together(compose_cfg):
     cfg = compose_cfg(["logger=[csv,tensorboard]", "debug=limit"])
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    scalars = set()
+    scalars, val_steps = set(), []
     for events in (run_dir / "tensorboard").glob("events.out.tfevents.*"):
-        scalars |= set(EventAccumulator(str(events)).Reload().Tags()["scalars"])
+        accumulator = EventAccumulator(str(events)).Reload()
+        scalars |= set(accumulator.Tags()["scalars"])
+        if "val/loss" in accumulator.Tags()["scalars"]:
+            val_steps += [event.step for event in accumulator.Scalars("val/loss")]
     assert {"val/loss", "val/acc", "test/acc"} <= scalars
+    assert val_steps == [1, 2]  # debug=limit: two epochs, plotted against the epoch
     assert "val/loss" in (run_dir / "metrics.csv").read_text().splitlines()[0]
 
 

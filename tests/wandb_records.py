@@ -42,7 +42,7 @@ def records(path: Path) -> Iterator[Any]:
 
 def summary(path: Path) -> dict[str, Any]:
     """What a run in the W&B app would show: run id, group, name, config, history, exit code."""
-    run: dict[str, Any] = {"config": {}, "history": [], "exit_code": None}
+    run: dict[str, Any] = {"config": {}, "history": [], "exit_code": None, "axes": {}}
     for record in records(path):
         kind = record.WhichOneof("record_type")
         if kind == "run":
@@ -54,6 +54,9 @@ def summary(path: Path) -> dict[str, Any]:
             run["history"].append({_key(i): json.loads(i.value_json) for i in record.history.item})
         elif kind == "exit":
             run["exit_code"] = record.exit.exit_code
+        elif kind == "metric":  # define_metric: what a metric is plotted against
+            name = record.metric.glob_name or record.metric.name
+            run["axes"][name] = record.metric.step_metric
     return run
 
 

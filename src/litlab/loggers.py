@@ -22,14 +22,16 @@ import os
 import re
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 import lightning.pytorch.loggers.csv_logs as lightning_csv
+from lightning.pytorch.loggers import TensorBoardLogger as LightningTensorBoardLogger
 from lightning.pytorch.loggers import WandbLogger as LightningWandbLogger
 from lightning.pytorch.loggers.logger import rank_zero_experiment
+from lightning.pytorch.utilities import rank_zero_only
 
 from litlab.rundir import is_fold_dir
 
@@ -61,6 +63,19 @@ class CSVLogger(lightning_csv.CSVLogger):
             self._experiment = _ExtendingWriter(log_dir=self.log_dir)
         assert isinstance(self._experiment, lightning_csv.ExperimentWriter)
         return self._experiment
+
+
+class TensorBoardLogger(LightningTensorBoardLogger):
+    """Lightning's TensorBoard logger, plotting the epoch's metrics against the epoch (from 1)
+    rather than the optimizer step, as Keras' TensorBoard callback does."""
+
+    @rank_zero_only
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        epoch = metrics.get("epoch")  # Lightning adds it to the metrics of an epoch's end
+        if epoch is not None:
+            metrics = {k: v for k, v in metrics.items() if k != "epoch"}
+            step = int(epoch) + 1
+        super().log_metrics(metrics, step)
 
 
 class WandbLogger(LightningWandbLogger):
@@ -112,6 +127,18 @@ class WandbLogger(LightningWandbLogger):
                 "W&B logs offline to %s/wandb; upload later with `wandb sync <its run folder>`.",
                 save_dir,
             )
+        self._epoch_axis = False
+
+    @property
+    def experiment(self) -> Any:
+        """The W&B run; the stages' metrics are plotted against the epoch, not the step."""
+        run = super().experiment
+        if not self._epoch_axis and hasattr(run, "define_metric"):
+            run.define_metric("epoch")
+            for metrics in ("train/*", "val/*", "test/*", "lr-*"):
+                run.define_metric(metrics, step_metric="epoch")
+            self._epoch_axis = True
+        return run
 
 
 def choose_mode() -> Mode:

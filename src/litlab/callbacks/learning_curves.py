@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import lightning as L
+from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_only
 
 from litlab.callbacks.publish import publish_figure
+from litlab.checkpoints import load_plain
 from litlab.tasks.base import BaseTask
 from litlab.tasks.report import new_figure
 
@@ -65,14 +67,23 @@ class LearningCurves(L.Callback):
         names = ["loss"]
         if isinstance(pl_module, BaseTask):
             names.append(pl_module.main_metric)
-        figure = learning_curves_figure(self.history, names)
+        figure = learning_curves_figure(self.history, names, best_epoch(trainer))
         publish_figure(trainer, self.dirpath, "plots/learning_curves.png", figure)
 
 
+def best_epoch(trainer: L.Trainer) -> int | None:
+    """The epoch (from 1) of the best checkpoint, whose weights the test uses."""
+    callback = trainer.checkpoint_callback
+    if not isinstance(callback, ModelCheckpoint) or not callback.best_model_path:
+        return None
+    return int(load_plain(Path(callback.best_model_path), mmap=True)["epoch"]) + 1
+
+
 def learning_curves_figure(
-    history: Sequence[Mapping[str, float]], metrics: Sequence[str]
+    history: Sequence[Mapping[str, float]], metrics: Sequence[str], best: int | None = None
 ) -> "Figure":
-    """Keras' History plot: one panel per metric name, train and val per epoch (from 1)."""
+    """Keras' History plot: one panel per metric name, train and val per epoch (from 1); a
+    dashed line marks the `best` epoch, the one restored for the test."""
     figure = new_figure(5.0 * len(metrics), 3.6)
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for ax, name in zip(axes, metrics, strict=True):
@@ -85,6 +96,8 @@ def learning_curves_figure(
             if points:
                 epochs, values = zip(*points, strict=True)
                 ax.plot(epochs, values, marker="o", markersize=3, label=stage)
+        if best is not None:
+            ax.axvline(best, linestyle="--", color="gray", linewidth=1, label=f"best ({best})")
         ax.set(title=name, xlabel="epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
