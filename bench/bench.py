@@ -180,9 +180,10 @@ def export_arrays(spec: dict, folder: Path) -> None:
 
 
 def steady(side: dict, key: str) -> float:
-    """The median over the epochs after the first (all of them if there is one)."""
+    """The median over the epochs after the first (all of them if there is one); NaN if an
+    epoch was too short to time its steps (a tiny run)."""
     values = side[key][1:] or side[key]
-    return statistics.median(values)
+    return statistics.median(values) if values else float("nan")
 
 
 def spread(values: list[float]) -> dict[str, float]:

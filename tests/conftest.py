@@ -113,7 +113,11 @@ def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.Complet
     script and its arguments that runs the entry point (e.g. tests/signal_at_step.py)."""
 
     def _run(
-        *args: str, script: str = "train", timeout: float = 600, via: Sequence[str] = ()
+        *args: str,
+        script: str = "train",
+        timeout: float = 600,
+        via: Sequence[str] = (),
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess:
         command = [
             sys.executable,
@@ -125,7 +129,7 @@ def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.Complet
             *TEST_OVERRIDES,
             *args,
         ]
-        env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"}
+        env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1", **(env or {})}
         # A session of its own: on a timeout every process it started (DDP ranks) is killed.
         with subprocess.Popen(
             command,

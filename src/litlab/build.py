@@ -9,13 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import lightning as L
-from hydra.utils import get_class
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from litlab.config import plain_config
 from litlab.errors import ConfigError
-from litlab.registry import instantiate, instantiate_group
+from litlab.registry import instantiate, instantiate_group, locate
 from litlab.tasks.base import BaseTask, check_num_outputs
 
 log = logging.getLogger(__name__)
@@ -32,14 +31,14 @@ def check_compatible(cfg: DictConfig, choices: Mapping[str, str]) -> None:
     task = choices.get("task", str(cfg.task._target_))
     model = choices.get("model", str(cfg.model._target_))
     data_kind = cfg.data.target_kind
-    task_class: type[BaseTask] = get_class(cfg.task._target_)
+    task_class: type[BaseTask] = locate(cfg.task._target_)
     if task_class.target_kind != data_kind:
         raise ConfigError(
             f"task={task} trains on {task_class.target_kind} targets but data={data} holds "
             f"{data_kind} targets; use task={data_kind} (data={data} chooses it when task is "
             "not given)."
         )
-    needs = getattr(get_class(cfg.model._target_), "input_ndim", None)
+    needs = getattr(locate(cfg.model._target_), "input_ndim", None)
     shape = list(cfg.data.input_shape)
     if needs is not None and len(shape) != needs:
         raise ConfigError(

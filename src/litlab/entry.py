@@ -104,8 +104,13 @@ def run_entry(command: Command, cfg: DictConfig) -> float | None:
 
 def resolver_error(err: Exception) -> Exception:
     """The user error (LitlabError) a config resolver raised, which OmegaConf wraps in an
-    InterpolationResolutionError (`data.target_kind=ordinal` has no task); else `err`."""
-    from omegaconf.errors import InterpolationResolutionError
+    InterpolationResolutionError (`data.target_kind=ordinal` has no task); a required key left
+    empty (`???`, e.g. model=custom without model._target_) as one; else `err`."""
+    from omegaconf.errors import InterpolationResolutionError, MissingMandatoryValue
+
+    if isinstance(err, MissingMandatoryValue):
+        key = err.full_key or "a key"
+        return ConfigError(f"{key} has no value (???) but the run needs one: give {key}=<value>.")
 
     cause: BaseException | None = err
     while isinstance(err, InterpolationResolutionError) and cause is not None:

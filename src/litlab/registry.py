@@ -204,15 +204,27 @@ def check_arguments(cfg: DictConfig, given: set[str] = frozenset()) -> None:  # 
             )
 
 
+def locate(target: str) -> Any:
+    """The class or function a `_target_` names; ConfigError when it cannot be imported."""
+    from hydra.utils import get_object
+
+    try:
+        return get_object(target)
+    except (ImportError, AttributeError) as err:
+        cause = err.__cause__ or err
+        raise ConfigError(
+            f"_target_ {target} cannot be imported ({type(cause).__name__}: {cause}); check the "
+            "name, and that its module is on the Python path (PYTHONPATH) with what it imports."
+        ) from err
+
+
 def _signature(target: str) -> tuple[dict[str, Any], bool]:
     """The parameters of `target` by name with their type hints (None: unknown), and whether
     it also takes other keywords; a class passing **kwargs to its base adds the base's."""
     import inspect
     import typing
 
-    from hydra.utils import get_object
-
-    obj = get_object(target)
+    obj = locate(target)
     functions = (
         [vars(klass)["__init__"] for klass in obj.__mro__ if "__init__" in vars(klass)]
         if isinstance(obj, type)
