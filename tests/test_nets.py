@@ -1,5 +1,7 @@
 """Each net gives (batch, num_outputs) for every dataset's input shape; bad sizes fail clearly."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -104,3 +106,127 @@ def test_summary_depth_groups_nested_blocks():
     rows = [line.split()[0] for line in summarize(net, torch.zeros(2, 1, 28, 28), 2).splitlines()]
     assert {"features.0", "features.1", "head.1", "head.3"} <= set(rows)
     assert "features.0.0" not in rows
+
+
+# -- Keras' options: initialisers, padding and stride, LeakyReLU's slope ------------------------
+
+KERAS_INITS = {  # name: (the std of each weight given fan_in, fan_out; uniform?)
+    "he_normal": (lambda i, o: math.sqrt(2 / i), False),
+    "he_uniform": (lambda i, o: math.sqrt(2 / i), True),
+    "glorot_uniform": (lambda i, o: math.sqrt(2 / (i + o)), True),
+    "glorot_normal": (lambda i, o: math.sqrt(2 / (i + o)), False),
+    "lecun_normal": (lambda i, o: math.sqrt(1 / i), False),
+}
+
+
+def _kernel_layers(net: nn.Module) -> list[nn.Linear | nn.Conv2d]:
+    return [m for m in net.modules() if isinstance(m, nn.Linear | nn.Conv2d)]
+
+
+@pytest.mark.parametrize("init", list(KERAS_INITS))
+def test_keras_initialisers_give_their_std_and_zero_biases(init):
+    torch.manual_seed(0)
+    std_of, uniform = KERAS_INITS[init]
+    dense = MLP((300,), 10, hidden=[600], init=init)[1]  # 180k weights, fan_in 300, fan_out 600
+    conv = CNN((1, 8, 8), 10, channels=[64, 64], init=init).features[1][0][0]  # 64 x 64 x 3 x 3
+    for layer, fan_in, fan_out in ((dense, 300, 600), (conv, 64 * 9, 64 * 9)):
+        weight, std = layer.weight.detach(), std_of(fan_in, fan_out)
+        assert weight.std().item() == pytest.approx(std, rel=0.03), layer
+        assert weight.mean().item() == pytest.approx(0.0, abs=0.03 * std)
+        # Keras' uniform spans [-sqrt(3) std, sqrt(3) std]; its truncated normal stops at 2 of
+        # its own standard deviations (std / 0.8796), so its tails are cut.
+        bound = math.sqrt(3) * std if uniform else 2 * std / 0.87962566103423978
+        assert weight.abs().max().item() <= bound * (1 + 1e-6)
+        assert weight.abs().max().item() >= 0.95 * bound
+        assert torch.count_nonzero(layer.bias) == 0
+
+
+@pytest.mark.parametrize("net_class", [MLP, *CONV_NETS], ids=lambda c: c.__name__)
+def test_every_net_initialises_every_dense_and_conv_layer(net_class):
+    shape = (3, 16, 16) if net_class is not MLP else (13,)
+    torch.manual_seed(0)
+    net = net_class(shape, 7, init="he_uniform")
+    layers = _kernel_layers(net)
+    assert len(layers) >= 2
+    for layer in layers:
+        fan_in = layer.weight[0].numel()  # in_channels x kernel, as Keras counts it
+        assert layer.weight.abs().max().item() <= math.sqrt(6 / fan_in) * (1 + 1e-6)
+        assert layer.bias is None or torch.count_nonzero(layer.bias) == 0
+    norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert all(torch.all(m.weight == 1) and torch.all(m.bias == 0) for m in norms)
+    _check_outputs(net, shape)
+
+
+@pytest.mark.parametrize("net_class", [MLP, *CONV_NETS], ids=lambda c: c.__name__)
+def test_default_init_is_torchs(net_class):
+    shape = (3, 16, 16) if net_class is not MLP else (13,)
+    torch.manual_seed(1)
+    net = net_class(shape, 7, init="default")
+    torch.manual_seed(1)
+    plain = net_class(shape, 7)
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), plain.parameters(), strict=True))
+    biases = [layer.bias for layer in _kernel_layers(net) if layer.bias is not None]
+    assert any(torch.count_nonzero(b) > 0 for b in biases)  # torch draws them; Keras zeroes them
+
+
+def test_unknown_init_names_the_choices():
+    with pytest.raises(
+        ConfigError, match=r"model\.init=zeros is unknown; choose one of default, he"
+    ):
+        MLP((13,), 1, init="zeros")  # type: ignore[arg-type]
+
+
+def _feature_map(net: CNN, shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(net.features(torch.zeros(1, *shape)).shape[1:])
+
+
+@pytest.mark.parametrize(
+    ("options", "size"),
+    [
+        ({}, 28),  # same padding keeps the size
+        ({"padding": "valid"}, 26),  # a 3x3 kernel takes 2 pixels
+        ({"padding": "valid", "kernel_size": 5}, 24),
+        ({"stride": 2}, 14),  # stride 2 halves it
+        ({"stride": 2, "padding": "valid"}, 13),  # Keras: ceil((28 - 3 + 1) / 2)
+        ({"stride": 3}, 10),  # ceil(28 / 3)
+    ],
+)
+def test_cnn_padding_and_stride_size_the_feature_map_and_head(options, size):
+    net = CNN((1, 28, 28), 7, channels=[4], pool="none", **options)
+    assert _feature_map(net, (1, 28, 28)) == (4, size, size)
+    assert net.head[1].in_features == 4 * size * size  # Flatten -> Dense sized for it
+    _check_outputs(net, (1, 28, 28))
+
+
+def test_cnn_pooled_sizes_follow_padding_and_stride():
+    # Per block: conv 3x3 valid, stride 2 (28 -> 13, 6 -> 2), then a 2x2 max-pool (6, 1).
+    net = CNN((1, 28, 28), 7, channels=[4, 8], padding="valid", stride=2)
+    assert _feature_map(net, (1, 28, 28)) == (8, 1, 1)
+    _check_outputs(net, (1, 28, 28))
+    message = r"below one pixel \(28x28 -> 6x6 -> 1x1 -> 0x0\); at most 2 fit: .*model\.stride=1"
+    with pytest.raises(ConfigError, match=message):
+        CNN((1, 28, 28), 7, channels=[4, 8, 8], padding="valid", stride=2)
+
+
+def test_cnn_refuses_unknown_padding_and_stride_0():
+    with pytest.raises(ConfigError, match=r"model\.padding=full is unknown; choose one of same"):
+        CNN((1, 28, 28), 7, padding="full")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"model\.stride=0 must be"):
+        CNN((1, 28, 28), 7, stride=0)
+
+
+@pytest.mark.parametrize("net_class", [MLP, *CONV_NETS], ids=lambda c: c.__name__)
+def test_negative_slope_sets_every_leaky_relu(net_class):
+    shape = (3, 16, 16) if net_class is not MLP else (13,)
+    net = net_class(shape, 7, activation="leaky_relu", negative_slope=0.3)
+    leaky = [m for m in net.modules() if isinstance(m, nn.LeakyReLU)]
+    assert leaky and all(m.negative_slope == 0.3 for m in leaky)
+    assert torch.equal(leaky[0](torch.tensor([-2.0, 3.0])), torch.tensor([-0.6, 3.0]))
+
+
+def test_keras_options_are_config_keys(compose_cfg):
+    cfg = compose_cfg(["model=cnn", "model.padding=valid", "model.stride=2", "model.init=he_normal",
+                       "model.activation=leaky_relu", "model.negative_slope=0.3"])  # fmt: skip
+    net = instantiate(cfg.model)
+    assert _feature_map(net, (1, 28, 28)) == (64, 1, 1)  # 28 -> 13 -> 6, 6 -> 2 -> 1
+    assert torch.count_nonzero(net.features[0][0][0].bias) == 0

@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from litlab.nets.convnet import ConvNet, PoolKind, conv_stack, pooled_size
-from litlab.nets.layers import check_rates
+from litlab.nets.convnet import ConvNet, Padding, PoolKind, conv_stack, feature_size
+from litlab.nets.layers import Init, check_rates
 from litlab.nets.mlp import MLP
 
 
@@ -14,7 +14,7 @@ class CNN(ConvNet):
         input_shape: (channels, height, width) of one image.
         num_outputs: size of the last Linear layer.
         channels: output channels of each block, e.g. [32, 64].
-        kernel_size: convolution kernel size ("same" padding).
+        kernel_size: convolution kernel size.
         convs_per_block: convolutions in each block.
         pool: 2x2 pooling after each block: max, avg or none.
         batch_norm: batch normalisation after each convolution.
@@ -23,6 +23,12 @@ class CNN(ConvNet):
         hidden: hidden sizes of the dense head.
         head_dropout: dropout after each hidden dense layer.
         channels_last: run in channels_last memory format.
+        padding: each convolution's padding, as Keras' Conv2D: same (the size stays, for odd
+            kernels) or valid (none: each convolution takes kernel_size - 1 pixels).
+        stride: each convolution's stride (2 halves the size).
+        init: Keras' weight initialiser of every Conv and Linear (biases zero; see
+            `litlab.nets.layers.init_weights`); default keeps torch's.
+        negative_slope: leaky_relu's slope below zero.
     """
 
     def __init__(
@@ -40,10 +46,12 @@ class CNN(ConvNet):
         hidden: Sequence[int] = (128,),
         head_dropout: float = 0.0,
         channels_last: bool = True,
+        padding: Padding = "same",
+        stride: int = 1,
+        init: Init = "default",
+        negative_slope: float = 0.01,
     ) -> None:
         check_rates(dropout=dropout, head_dropout=head_dropout)
-        pools = 0 if pool == "none" else len(channels)
-        height, width = pooled_size("cnn", input_shape, pools)
         features = conv_stack(
             input_shape[0],
             channels,
@@ -53,7 +61,29 @@ class CNN(ConvNet):
             batch_norm=batch_norm,
             activation=activation,
             dropout=dropout,
+            stride=stride,
+            padding=padding,
+            negative_slope=negative_slope,
+        )
+        height, width = feature_size(
+            "cnn",
+            input_shape,
+            len(channels),
+            pool=pool != "none",
+            convs_per_block=convs_per_block,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            fixes="use fewer blocks (model.channels), no pooling (model.pool=none), "
+            "model.padding=same or model.stride=1",
         )
         flat = (channels[-1] if channels else input_shape[0], height, width)
-        head = MLP(flat, num_outputs, hidden=hidden, activation=activation, dropout=head_dropout)
-        super().__init__(features, head, channels_last=channels_last)
+        head = MLP(
+            flat,
+            num_outputs,
+            hidden=hidden,
+            activation=activation,
+            dropout=head_dropout,
+            negative_slope=negative_slope,
+        )
+        super().__init__(features, head, channels_last=channels_last, init=init)

@@ -6,8 +6,8 @@ from typing import Literal
 from torch import nn
 
 from litlab.errors import ConfigError
-from litlab.nets.convnet import ConvNet, conv_bn_act, conv_stack, pooled_size
-from litlab.nets.layers import check_rates
+from litlab.nets.convnet import ConvNet, conv_bn_act, conv_output, conv_stack, feature_size
+from litlab.nets.layers import Init, check_rates
 from litlab.nets.mlp import MLP
 
 GLOBAL_POOLS: dict[str, type[nn.Module]] = {
@@ -38,6 +38,9 @@ class VGG(ConvNet):
         hidden: hidden sizes of the dense head (empty: one Linear layer).
         head_dropout: dropout after each hidden dense layer.
         channels_last: run in channels_last memory format.
+        init: Keras' weight initialiser of every Conv and Linear (biases zero; see
+            `litlab.nets.layers.init_weights`); default keeps torch's.
+        negative_slope: leaky_relu's slope below zero.
     """
 
     def __init__(
@@ -56,16 +59,18 @@ class VGG(ConvNet):
         hidden: Sequence[int] = (),
         head_dropout: float = 0.0,
         channels_last: bool = True,
+        init: Init = "default",
+        negative_slope: float = 0.01,
     ) -> None:
         check_rates(dropout=dropout, head_dropout=head_dropout)
         if global_pool != "none" and global_pool not in GLOBAL_POOLS:
             raise ConfigError(
                 f"model.global_pool={global_pool} is unknown; choose one of max, avg, none."
             )
-        height, width = pooled_size("vgg", input_shape, len(channels))
         layers: list[nn.Module] = []
-        in_channels = input_shape[0]
+        in_channels, *size = input_shape
         if stem is not None:
+            size = [conv_output(n, kernel_size=kernel_size, stride=1, padding="same") for n in size]
             layers.append(
                 conv_bn_act(
                     in_channels,
@@ -73,9 +78,18 @@ class VGG(ConvNet):
                     kernel_size=kernel_size,
                     batch_norm=batch_norm,
                     activation=activation,
+                    negative_slope=negative_slope,
                 )
             )
             in_channels = stem
+        height, width = feature_size(
+            "vgg",
+            size,
+            len(channels),
+            convs_per_block=convs_per_stage,
+            kernel_size=kernel_size,
+            fixes="use fewer stages (model.channels)",
+        )
         layers.extend(
             conv_stack(
                 in_channels,
@@ -86,6 +100,7 @@ class VGG(ConvNet):
                 batch_norm=batch_norm,
                 activation=activation,
                 dropout=dropout,
+                negative_slope=negative_slope,
             )
         )
         out_channels = channels[-1] if channels else in_channels
@@ -98,5 +113,6 @@ class VGG(ConvNet):
             hidden=hidden,
             activation=activation,
             dropout=head_dropout,
+            negative_slope=negative_slope,
         )
-        super().__init__(nn.Sequential(*layers), head, channels_last=channels_last)
+        super().__init__(nn.Sequential(*layers), head, channels_last=channels_last, init=init)
