@@ -6,11 +6,12 @@ import pytest
 import torch
 from sklearn.metrics import classification_report
 
+from litlab.errors import ConfigError
 from litlab.tasks.binary import BinaryTask
 from litlab.tasks.classification import ClassificationTask
 from litlab.tasks.multilabel import MultilabelTask
 from litlab.tasks.regression import RegressionTask
-from tests.tiny import known_run, quiet_trainer
+from tests.tiny import TinyData, known_run, make_task, quiet_trainer
 
 LN3 = math.log(3.0)
 
@@ -146,3 +147,33 @@ def test_regression_scales_targets_for_the_loss_and_reports_original_units():
     assert rows["a"] == pytest.approx({"mae": 0.75, "rmse": math.sqrt(5 / 4), "r2": 1 - 5 / 2.75})
     assert rows["b"] == pytest.approx({"mae": 0.5, "rmse": math.sqrt(2 / 4), "r2": 1 - 2 / 11})
     assert torch.allclose(task.predict_outputs((predictions - shift) / scale), predictions)
+
+
+def test_l1_adds_keras_penalty_to_the_training_loss_only():
+    net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.BatchNorm1d(2), torch.nn.Linear(2, 1))
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[0.5], [-1.5]]))
+        net[2].weight.copy_(torch.tensor([[2.0, -0.25]]))
+        for bias_or_norm in (net[0].bias, net[2].bias, net[1].weight, net[1].bias):
+            bias_or_norm.fill_(7.0)  # left out of the penalty: Keras' kernel_regularizer
+    task = make_task(RegressionTask, net, ["y"], l1=0.1)
+    assert task.l1_penalty().item() == pytest.approx(0.5 + 1.5 + 2.0 + 0.25)
+
+    x = torch.linspace(-1, 1, 8).unsqueeze(1)
+    data = TinyData(x, 3 * x, batch_size=8)  # one batch, in every stage the same
+    trainer = quiet_trainer(max_epochs=1, limit_val_batches=0)
+    trainer.fit(task, datamodule=data)  # lr 0: the weights stay as set
+    train_loss = trainer.callback_metrics["train/loss"].item()
+    task.net.train()  # batch norm as in training: the same outputs as the training step
+    mse = torch.nn.functional.mse_loss(task(x), 3 * x).item()
+    assert train_loss == pytest.approx(mse + 0.1 * 4.25)
+    (results,) = trainer.test(task, datamodule=data, verbose=False)
+    task.net.eval()
+    assert results["test/loss"] == pytest.approx(
+        torch.nn.functional.mse_loss(task(x), 3 * x).item()
+    )  # no penalty outside training
+
+
+def test_l1_must_not_be_negative():
+    with pytest.raises(ConfigError, match=r"task\.l1=-0\.1 must be a number >= 0"):
+        make_task(RegressionTask, torch.nn.Linear(1, 1), ["y"], l1=-0.1)

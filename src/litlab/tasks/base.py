@@ -29,6 +29,7 @@ from torchmetrics import MaxMetric, Metric, MetricCollection, MinMetric
 
 from litlab.data.scaling import ChannelScaler
 from litlab.errors import ConfigError
+from litlab.nets.layers import LAYERS_WITH_KERNELS
 from litlab.tasks.report import Report
 
 if TYPE_CHECKING:
@@ -102,6 +103,10 @@ class BaseTask(L.LightningModule):
         input_shape: the shape of one input, (C, H, W) or (F,).
         num_outputs: the number of outputs the net must give (see `outputs_for`).
         class_names: the names of the classes, labels or target columns, in target order.
+        l1: Keras' `kernel_regularizer=l1(l1)` on every layer: `l1` times the sum of the
+            absolute weights of the net's Linear and Conv layers (not their biases, nor
+            normalisation layers) is added to the training loss, and so to `train/loss`;
+            validation and test losses leave it out. L2 is the optimizer's weight_decay.
     """
 
     target_kind: ClassVar[str]
@@ -119,9 +124,13 @@ class BaseTask(L.LightningModule):
         input_shape: Sequence[int],
         num_outputs: int,
         class_names: Sequence[str],
+        l1: float = 0.0,
     ) -> None:
         super().__init__()
         check_num_outputs(type(self), num_outputs, class_names)
+        if not l1 >= 0.0:
+            raise ConfigError(f"task.l1={l1} must be a number >= 0 (0 turns it off).")
+        self.l1 = l1
         self.class_names = [str(name) for name in class_names]
         self.net = net
         self.optimizer_factory = optimizer
@@ -348,6 +357,8 @@ class BaseTask(L.LightningModule):
         x, target = batch
         output = self(x)
         loss = self.loss(output, target)
+        if stage == "train" and self.l1 > 0:
+            loss = loss + self.l1 * self.l1_penalty()
         # Kept on the device and fed to the metrics every FLUSH_EVERY steps: no metric work or
         # host sync per step, and an epoch's memory bounded by what waits.
         pending = self._epoch_steps.setdefault(stage, [])
@@ -355,6 +366,11 @@ class BaseTask(L.LightningModule):
         if len(pending) >= FLUSH_EVERY:
             self._flush(stage)
         return loss
+
+    def l1_penalty(self) -> Tensor:
+        """The sum of the absolute weights of the net's Linear and Conv layers (`l1`)."""
+        kernels = [m.weight for m in self.net.modules() if isinstance(m, LAYERS_WITH_KERNELS)]
+        return torch.stack([w.abs().sum() for w in kernels]).sum()
 
     def _stage_metrics(self, stage: str) -> list[MetricCollection]:
         metrics = {"train": self.train_metrics, "val": self.val_metrics, "test": self.test_metrics}
