@@ -2,9 +2,10 @@
 
 The commands are the `python src/...`, `srun python src/...` and `make ...` lines of the fenced
 code blocks (a line ending in a backslash goes on on the next). Each block runs top to bottom,
-through bash, in its own copy of the project (src/, conf/, bench/, Makefile, pyproject.toml, the
-venv linked as .venv/ and first on PATH, as after `source .venv/bin/activate`), whose `data/`
-holds the synthetic datasets, so `data/` and `logs/` are the defaults a user gets. The harness
+through bash, in its own copy of the project (src/, conf/, bench/, examples/, Makefile,
+pyproject.toml, the venv linked as .venv/ and first on PATH, as after `source
+.venv/bin/activate`), whose `data/` holds the synthetic datasets, so `data/` and `logs/` are
+the defaults a user gets. The harness
 adds nothing that changes how a command resolves. It only
 - shrinks training: one epoch of two batches per stage (`trainer.max_epochs=1`,
   `trainer.limit_*_batches=2`) and two trials for a search (`hydra.sweeper.n_trials=2`),
@@ -32,8 +33,9 @@ from tests.conftest import ROOT
 from tests.synthetic import class_patterns
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COMMAND = re.compile(r"^(?:srun )?(?:python src/\w+\.py|make [a-z])")
-TRAIN = re.compile(r"^(?:srun )?python src/train\.py")
+ENV = r"(?:[A-Z_]+=\S+ )*"  # variables set for the command: PYTHONPATH=examples python ...
+COMMAND = re.compile(rf"^{ENV}(?:srun )?(?:python src/\w+\.py|make [a-z])")
+TRAIN = re.compile(rf"^{ENV}(?:srun )?python src/train\.py")
 RESUME = re.compile(r"(?:^|\s)(?:resume=|ckpt_path=last)")
 SHRINK = {
     "trainer.max_epochs": "1",
@@ -115,7 +117,7 @@ def project(tmp_path: Path, data_root: Path) -> Path:
     """A copy of the project as a clone has it, with the synthetic data as its data/."""
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "results")
-    for name in ("src", "conf", "bench"):
+    for name in ("src", "conf", "bench", "examples"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     for name in ("Makefile", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, copy / name)

@@ -1,4 +1,4 @@
-"""End-to-end training through `litlab.train.train` on synthetic MNIST-format files."""
+"""End-to-end training through `litlab.training.train` on synthetic MNIST-format files."""
 
 import json
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 A layer above one run: the training data is cut into k seeded folds (`litlab.data.base.kfold`).
 Fit `i` trains on the other folds, is validated on fold `i` and tested on the test set; it is
-a complete run (`litlab.train.train`) in `<run dir>/fold_<i>/`, and its held-out score is that of
+a complete run (`litlab.training.train`) in `<run dir>/fold_<i>/`, and its held-out score is that of
 its best checkpoint (the one its test used) on fold `i`. The per-fold metrics, their mean and
 standard deviation (over the folds, with k - 1 degrees of freedom) are printed and written to
 `cv_summary.json` and `cv_summary.csv`; the run's `metrics.json` holds the means (and
@@ -28,7 +28,7 @@ from litlab.errors import ConfigError
 from litlab.loggers import finish_wandb_run
 from litlab.registry import instantiate
 from litlab.rundir import BEST, METRICS, fold_dir, write_metrics
-from litlab.train import train
+from litlab.training import train
 
 log = logging.getLogger(__name__)
 

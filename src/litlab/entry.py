@@ -38,7 +38,7 @@ def train_command(cfg: DictConfig, job: Job | None = None) -> Metrics:
 
         route_library_logs()
         return cross_validate(cfg, job)
-    from litlab.train import train
+    from litlab.training import train
 
     route_library_logs()
     return train(cfg, job)
@@ -60,9 +60,10 @@ def predict_command(cfg: DictConfig, job: Job) -> Metrics:
     return predict(cfg, job)
 
 
-def run_entry(command: Command, cfg: DictConfig) -> float | None:
-    """Run `command` as the job Hydra started; return the metric a sweep optimises."""
-    job = Job.from_hydra(cfg)
+def execute(command: Command, cfg: DictConfig, job: Job) -> Metrics:
+    """Run `command` as `job`: secrets from `.env`, first words, the hardware asked for, the
+    run folder held. Errors propagate (`run_entry` turns them into messages and exit codes;
+    `litlab.api.train` raises them in a notebook)."""
     # Secrets (WANDB_API_KEY, ...) come from the environment or a git-ignored .env, never a config.
     load_env_file(Path(cfg.paths.root_dir) / ".env")
     # First words before the heavy imports (torch and Lightning take seconds to load).
@@ -72,11 +73,25 @@ def run_entry(command: Command, cfg: DictConfig) -> float | None:
     log.info(
         "%s %s in %s (loading torch and Lightning)", cfg.get("task_name"), chosen, job.output_dir
     )
+    check_hardware(cfg.trainer, job.choices.get("trainer"))
+    check_fresh(cfg, job, job.config_dir)
+    with hold(job.output_dir):
+        return command(cfg, job)
+
+
+def show_command(cfg: DictConfig, job: Job) -> Metrics:
+    """`src/show.py`: draw the data (and its augmentation) without training."""
+    from litlab.show import show
+
+    route_library_logs()
+    return show(cfg, job)
+
+
+def run_entry(command: Command, cfg: DictConfig) -> float | None:
+    """Run `command` as the job Hydra started; return the metric a sweep optimises."""
+    job = Job.from_hydra(cfg)
     try:
-        check_hardware(cfg.trainer, job.choices.get("trainer"))
-        check_fresh(cfg, job, job.config_dir)
-        with hold(job.output_dir):
-            metrics = command(cfg, job)
+        metrics = execute(command, cfg, job)
         return optimized_value(metrics, cfg.get("optimized_metric"))
     except RunInterruptedError as err:  # its state is saved: say how to go on, end the sweep too
         log.warning("%s %s", err, resume_hint(job.output_dir))
