@@ -5,7 +5,6 @@ exercise the same composition as `python src/train.py`.
 """
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +17,7 @@ from omegaconf import DictConfig
 from litlab.api import compose
 from litlab.config import Job
 from litlab.resolvers import register_resolvers
+from tests.forkserver import ForkServer
 from tests.synthetic import (
     write_apparel,
     write_boston,
@@ -107,10 +107,20 @@ def compose_cfg(compose_job: Callable[..., tuple[DictConfig, Job]]) -> ComposeFn
     return _compose
 
 
+@pytest.fixture(scope="session")
+def fork_server() -> Iterator[ForkServer]:
+    """Starts `python <script>` runs without paying the imports again (tests/forkserver.py)."""
+    server = ForkServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.CompletedProcess]:
-    """Run `python src/<script>.py <args>` in a subprocess, as a user would; `via`: a wrapper
-    script and its arguments that runs the entry point (e.g. tests/signal_at_step.py)."""
+def run_cli(
+    tmp_path: Path, data_root: Path, fork_server: ForkServer
+) -> Callable[..., subprocess.CompletedProcess]:
+    """Run `python src/<script>.py <args>` as a user would, a process of its own; `via`: a
+    wrapper script and its arguments that runs the entry point (e.g. tests/signal_at_step.py)."""
 
     def _run(
         *args: str,
@@ -119,10 +129,10 @@ def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.Complet
         via: Sequence[str] = (),
         env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess:
+        entry = str(ROOT / "src" / f"{script}.py")
         command = [
-            sys.executable,
             *via,
-            str(ROOT / "src" / f"{script}.py"),
+            entry,
             f"paths.data_dir={data_root}",
             f"paths.cache_dir={tmp_path / 'cache'}",
             f"paths.log_dir={tmp_path / 'logs'}",
@@ -130,22 +140,6 @@ def run_cli(tmp_path: Path, data_root: Path) -> Callable[..., subprocess.Complet
             *args,
         ]
         env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1", **(env or {})}
-        # A session of its own: on a timeout every process it started (DDP ranks) is killed.
-        with subprocess.Popen(
-            command,
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        ) as process:
-            try:
-                stdout, stderr = process.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.communicate()
-                raise
-        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+        return fork_server.run(command[0], command[1:], cwd=tmp_path, env=env, timeout=timeout)
 
     return _run

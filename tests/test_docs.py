@@ -13,7 +13,9 @@ adds nothing that changes how a command resolves. It only
   `make bench` runs with `BENCH_TINY=1`; a resumed run keeps the shrink its saved config has;
 - writes the new inputs the docs predict on (`houses.csv`, `my_photos/`, `test.json`);
 - reads `<stamp>` as the newest run folder of `logs/train/runs`.
-A command that needs what this machine lacks (a GPU, Apple's MPS, SLURM's sbatch or srun) must
+Plain `python src/<entry>.py ...` lines start through tests/forkserver.py (a new interpreter in
+all but its imports); every other line through bash. A command that needs what this machine
+lacks (a GPU, Apple's MPS, SLURM's sbatch or srun) must
 stop with exit code 1 and exactly its one-line message. `make install` and the `make test*`
 targets are checked with `make -n` (here they would install 5 GB, or run these tests again).
 """
@@ -21,6 +23,7 @@ targets are checked with `make -n` (here they would install 5 GB, or run these t
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.forkserver import ForkServer
 from tests.synthetic import class_patterns
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -206,7 +210,26 @@ def newest(folder: Path) -> Path:
     return sorted(p for p in folder.iterdir() if p.is_dir())[-1]
 
 
-def run(command: str, copy: Path) -> None:
+PLAIN_PYTHON = re.compile(rf"^{ENV}python src/\w+\.py(?: |$)")
+SHELL = set("$|;&<>`*?(){}")  # a command with these needs bash to mean what it says
+
+
+def execute(command: str, copy: Path, fork_server: ForkServer) -> subprocess.CompletedProcess:
+    """Run a command line as bash would; `python src/<entry>.py ...` (with variables set before
+    it) through the fork server, which starts it as a new interpreter without its imports."""
+    words = shlex.split(command)
+    if not PLAIN_PYTHON.match(command) or SHELL & set(command.replace("'", "")):
+        return subprocess.run(
+            ["bash", "-c", command], check=False, cwd=copy, env=environment(copy),
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    assignments = dict(word.split("=", 1) for word in words[: words.index("python")])
+    script, *args = words[words.index("python") + 1 :]
+    env = environment(copy) | assignments
+    return fork_server.run(script, args, cwd=copy, env=env, timeout=600)
+
+
+def run(command: str, copy: Path, fork_server: ForkServer) -> None:
     """Run one documented command in `copy` and check what it gives."""
     runs = copy / "logs" / "train" / "runs"
     if "<stamp>" in command:
@@ -215,15 +238,7 @@ def run(command: str, copy: Path) -> None:
     if command.startswith("srun ") and shutil.which("srun") is None:
         command = command.removeprefix("srun ")  # the message is litlab's, not bash's
     multiruns = copy / "logs" / "train" / "multiruns"
-    result = subprocess.run(
-        ["bash", "-c", shrunk(command)],
-        check=False,
-        cwd=copy,
-        env=environment(copy),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = execute(shrunk(command), copy, fork_server)
     output = result.stdout + result.stderr
     assert "Traceback" not in output, f"{command}\n{output[-3000:]}"
     if expected is not None:
@@ -240,6 +255,6 @@ def run(command: str, copy: Path) -> None:
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"{b.doc}:{b.line}" for b in BLOCKS])
-def test_documented_commands_run_as_written(block: Block, project: Path):
+def test_documented_commands_run_as_written(block: Block, project: Path, fork_server):
     for command in block.commands:
-        run(command, project)
+        run(command, project, fork_server)
