@@ -14,7 +14,7 @@ import pytest
 import torch
 from omegaconf import DictConfig
 
-from litlab.api import compose
+from litlab.api import compose, compose_config
 from litlab.config import Job
 from litlab.resolvers import register_resolvers
 from tests.forkserver import ForkServer
@@ -105,6 +105,26 @@ def compose_cfg(compose_job: Callable[..., tuple[DictConfig, Job]]) -> ComposeFn
         return compose_job(overrides, config_name)[0]
 
     return _compose
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory, data_root: Path) -> Path:
+    """A finished short MLP run on MNIST files, with the config Hydra would have saved; read
+    it, or copy it before changing anything."""
+    from omegaconf import OmegaConf
+
+    from litlab.entry import train_command
+
+    out = tmp_path_factory.mktemp("trained")
+    cfg = compose_config(
+        CONF_DIR,
+        [f"paths.data_dir={data_root}", f"paths.cache_dir={out / 'cache'}",
+         f"paths.output_dir={out}", *SHRINK, *TEST_OVERRIDES],
+    )  # fmt: skip
+    train_command(cfg)
+    (out / ".hydra").mkdir()
+    OmegaConf.save(cfg, out / ".hydra" / "config.yaml")
+    return out
 
 
 @pytest.fixture(scope="session")

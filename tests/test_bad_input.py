@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from litlab.api import compose_config
 from litlab.entry import run_entry
@@ -443,21 +443,6 @@ def test_bad_data_and_config_are_one_message(entry, tmp_path, setup, message):
 
 
 # -- checkpoints and run directories --------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, data_root: Path) -> Path:
-    """A finished MLP run on MNIST files, with the folders Hydra would have written."""
-    out = tmp_path_factory.mktemp("trained")
-    cfg = compose_config(
-        CONF_DIR,
-        [f"paths.data_dir={data_root}", f"paths.cache_dir={out / 'cache'}",
-         f"paths.output_dir={out}", "debug=limit", *TEST_OVERRIDES],
-    )  # fmt: skip
-    train(cfg)
-    (out / ".hydra").mkdir()
-    OmegaConf.save(cfg, out / ".hydra" / "config.yaml")
-    return out
 
 
 def _garbage(tmp: Path, run: Path) -> list[str]:

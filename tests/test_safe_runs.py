@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from omegaconf import OmegaConf
 
-from litlab.api import compose_config
 from litlab.entry import run_entry
 from litlab.entry import train_command as train
 from litlab.errors import CheckpointError, ConfigError
@@ -28,32 +28,9 @@ from litlab.evaluate import evaluate
 from litlab.predict import predict
 from litlab.rundir import hold
 from litlab.weights import load_model
-from tests.conftest import CONF_DIR, SHRINK, TEST_OVERRIDES
+from tests.conftest import SHRINK
 
 SECRET = "s3cr3t-0f-the-user-d0-not-leak"
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, data_root: Path) -> Path:
-    """A finished MLP run on MNIST files, with the config file Hydra would have written."""
-    out = tmp_path_factory.mktemp("trained")
-    cfg = compose_config(
-        CONF_DIR,
-        [f"paths.data_dir={data_root}", f"paths.cache_dir={out / 'cache'}",
-         f"paths.output_dir={out}", *SHRINK, *TEST_OVERRIDES],
-    )  # fmt: skip
-    train(cfg)
-    (out / ".hydra").mkdir()
-    (out / ".hydra" / "config.yaml").write_text(
-        yaml.safe_dump(yaml.safe_load(json.dumps(_unresolved(cfg))))
-    )
-    return out
-
-
-def _unresolved(cfg) -> dict:
-    from omegaconf import OmegaConf
-
-    return OmegaConf.to_container(cfg, resolve=False)
 
 
 # -- security: saved configs are data ---------------------------------------------------------
@@ -251,11 +228,11 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def test_a_copied_run_resumes_with_its_best_so_far_in_its_own_files(
     compose_job, data_root, tmp_path
 ):
-    first, cfg_overrides = tmp_path / "first", [*SHRINK, "trainer.max_epochs=2"]
-    train(*compose_job([*cfg_overrides, f"paths.output_dir={first}"]))
+    first = tmp_path / "first"
+    cfg, job = compose_job([*SHRINK, "trainer.max_epochs=2", f"paths.output_dir={first}"])
+    train(cfg, job)
     (first / ".hydra").mkdir()
-    cfg, _ = compose_job([*cfg_overrides, f"paths.output_dir={first}"])
-    (first / ".hydra" / "config.yaml").write_text(yaml.safe_dump(_unresolved(cfg)))
+    OmegaConf.save(cfg, first / ".hydra" / "config.yaml")  # as Hydra does for a command
     copy = tmp_path / "moved"
     shutil.copytree(first, copy)
     for epochs in (4, 5):  # resumed twice: each continues from the copy's own last.ckpt
