@@ -133,3 +133,12 @@ def test_fit_eval_and_predict(compose_cfg, listed, tmp_path):
                         "predict"))  # fmt: skip
     rows = csv_rows(out / "predictions.csv")
     assert [row["file"] for row in rows] == sorted(p.name for p in images.iterdir())
+
+
+def test_k_fold_of_a_dataframe(compose_cfg, listed):
+    cfg = frame_cfg(compose_cfg, listed, "[left,top]", "cv.folds=2", *ONE_EPOCH)
+    metrics = train(cfg)
+    assert {"test/f1_macro", "test/f1_macro_std"} <= metrics.keys()
+    assert all(
+        (Path(cfg.paths.output_dir) / f"fold_{i}" / "metrics.json").is_file() for i in (0, 1)
+    )

@@ -159,3 +159,14 @@ def test_fit_eval_and_predict_new_images(compose_cfg, flat, tmp_path):
     assert [row["file"].split("/")[0] for row in rows] == CLASSES
     assert list(rows[0]) == ["file", "pred", *(f"prob_{c}" for c in CLASSES)]
     assert all(row["pred"] in CLASSES for row in rows)
+
+
+def test_k_fold_of_an_image_folder(compose_cfg, flat):
+    cfg = compose_cfg(["data=image_folder", f"data.root={flat}", "data.image_size=16",
+                       "data.batch_size=4", "data.num_workers=0", "cv.folds=2", *SHRINK,
+                       "trainer.max_epochs=1"])  # fmt: skip
+    metrics = train(cfg)
+    assert {"test/acc", "test/acc_std", "val/acc"} <= metrics.keys()
+    assert all(
+        (Path(cfg.paths.output_dir) / f"fold_{i}" / "metrics.json").is_file() for i in (0, 1)
+    )
