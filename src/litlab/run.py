@@ -7,11 +7,12 @@
     run.metrics, run.report          # metrics.json, report.json
 
 The config is read from the best checkpoint as data (`litlab.registry.saved_config`): a run
-someone sent you builds only what this project declares. In Jupyter a run shows its metrics
-and learning curves.
+someone sent you builds only what this project declares. In Jupyter a run shows its metrics,
+its model summary and its learning curves.
 """
 
 import base64
+import html
 import json
 import tempfile
 from collections.abc import Sequence
@@ -172,4 +173,10 @@ class Run:
         if curves is not None:
             data = base64.b64encode(curves.read_bytes()).decode()
             image = f'<img src="data:image/png;base64,{data}" style="max-width: 640px"/>'
-        return f"<b>{self.folder}</b><table>{rows}</table>{image}"
+        summary = self.folder / "model_summary.txt"
+        model = (
+            f"<details><summary>model</summary><pre>{html.escape(summary.read_text())}</pre></details>"
+            if summary.is_file()
+            else ""
+        )
+        return f"<b>{self.folder}</b><table>{rows}</table>{model}{image}"
