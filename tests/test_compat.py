@@ -34,7 +34,7 @@ CASES = {
     ),
     "pooling below one pixel": (
         ["data=digits", "model=cnn", "model.channels=[8,8,8,8]"],
-        r"model=cnn: 4 2x2 poolings shrink the 8x8 input below one pixel .* use fewer blocks",
+        r"model=cnn: its 4 blocks shrink the 8x8 input below one pixel .* use fewer blocks",
     ),
 }  # fmt: skip
 

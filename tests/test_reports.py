@@ -101,7 +101,9 @@ def test_training_run_leaves_every_report(compose_cfg, tmp_path):
     out = Path(cfg.paths.output_dir)
 
     tags = EventAccumulator(str(tmp_path / "tb")).Reload().Tags()
-    assert sorted(tags["images"]) == ["plots/confusion_matrix", "plots/learning_curves"]
+    plots = ["confusion_matrix", "learning_curves", "predictions", "samples"]  # every plot
+    assert sorted(tags["images"]) == [f"plots/{name}" for name in plots]
+    assert sorted(p.stem for p in (out / "plots").glob("*.png")) == plots
     assert {"report/text_summary", "model_summary/text_summary"} <= set(tags["tensors"])
 
     history = json.loads((out / "history.json").read_text())
@@ -110,7 +112,7 @@ def test_training_run_leaves_every_report(compose_cfg, tmp_path):
     val_losses = [row["val/loss"] for row in history]
     assert metrics["val/loss_best"] == pytest.approx(min(val_losses))
     assert metrics["best_epoch"] == 1 + val_losses.index(min(val_losses))
-    for name in ("learning_curves", "confusion_matrix"):
+    for name in plots:
         assert (out / "plots" / f"{name}.png").read_bytes()[:4] == PNG_MAGIC
     assert "Total params: 25,450" in (out / "model_summary.txt").read_text()  # 784*32+32 + 330
 

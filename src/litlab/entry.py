@@ -175,10 +175,14 @@ HARMLESS_WARNINGS = (
 def route_library_logs() -> None:
     """After Lightning is imported: its records go through Hydra's handlers, once each (the
     console shows its warnings; train.log gets everything), and known-harmless warnings go."""
-    # `import lightning` gives its logger a console handler of its own, which would print
-    # every record a second time beside Hydra's console handler.
+    # Imported before any root handler exists (a notebook, a pre-forking server), Lightning
+    # gives its loggers console handlers of their own and stops them propagating: their
+    # records would skip the filters of Hydra's handlers and train.log.
     if logging.getLogger().handlers:
-        logging.getLogger("lightning").handlers.clear()
+        for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+            logger = logging.getLogger(name)
+            logger.handlers.clear()
+            logger.propagate = True
     for message in HARMLESS_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
 
