@@ -6,7 +6,7 @@ VENV_PYTHON ?= python3
 TORCH_INDEX ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install train test test-fast test-lowest lint format typecheck bench clean-logs
+.PHONY: help install train test test-fast test-lowest lint format typecheck bench results clean-logs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ format:  ## format and auto-fix with ruff
 
 bench:  ## litlab vs a hand-written loop: samples/s, start-up, memory (ARGS="--data-dir ../shared/data")
 	$(PYTHON) -m bench.bench $(ARGS)
+
+results:  ## rerun docs/results.md's experiments on DATA=<data root> and rewrite it (ONLY="boston_mlp ...", THREADS=1, ARGS=...)
+	@test -n "$(DATA)" || { echo 'make results needs DATA=<data root>, e.g. make results DATA=../shared/data'; exit 2; }
+	$(PYTHON) tools/results.py --data "$(DATA)" $(if $(ONLY),--only $(ONLY)) $(if $(THREADS),--threads $(THREADS)) $(if $(ARGS),--args "$(ARGS)")
 
 typecheck:  ## mypy over the package
 	$(PYTHON) -m mypy

@@ -177,3 +177,21 @@ def test_l1_adds_keras_penalty_to_the_training_loss_only():
 def test_l1_must_not_be_negative():
     with pytest.raises(ConfigError, match=r"task\.l1=-0\.1 must be a number >= 0"):
         make_task(RegressionTask, torch.nn.Linear(1, 1), ["y"], l1=-0.1)
+
+
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    [("mse", (0.25 + 1 + 4) / 4), ("mae", (0.5 + 1 + 2) / 4), ("huber", (0.125 + 0.5 + 1.5) / 4)],
+)
+def test_regression_loss_is_chosen_by_name_on_scaled_targets(loss, expected):
+    task = make_task(RegressionTask, torch.nn.Linear(1, 1), ["y"], loss=loss)
+    task.target_scaler.set_stats(
+        torch.zeros(1), torch.full((1,), 2.0)
+    )  # errors of 1, 2, 4 in the targets' units: 0.5, 1, 2
+    output, target = torch.zeros(4, 1), torch.tensor([[0.0], [1.0], [2.0], [4.0]])
+    assert task.loss(output, target).item() == pytest.approx(expected)
+
+
+def test_regression_loss_must_be_known():
+    with pytest.raises(ConfigError, match=r"task\.loss=hinge is unknown; choose one of mse, mae"):
+        make_task(RegressionTask, torch.nn.Linear(1, 1), ["y"], loss="hinge")

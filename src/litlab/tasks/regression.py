@@ -1,6 +1,7 @@
-"""Regression: MSE on standardised targets; MAE and RMSE in the targets' own units."""
+"""Regression: MSE (or MAE, Huber) on standardised targets; MAE and RMSE in the targets' units."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -9,8 +10,15 @@ from torchmetrics import MetricCollection
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
 
 from litlab.data.scaling import ChannelScaler
+from litlab.errors import ConfigError
 from litlab.tasks.base import BaseTask, Columns
 from litlab.tasks.report import Report
+
+LOSSES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
+    "mse": F.mse_loss,
+    "mae": F.l1_loss,
+    "huber": F.huber_loss,
+}
 
 
 class RegressionTask(BaseTask):
@@ -22,6 +30,8 @@ class RegressionTask(BaseTask):
 
     Args (the others are BaseTask's):
         class_names: one name per target column.
+        loss: the training loss on scaled targets, as Keras' `compile(loss=...)`: `mse`,
+            `mae` (what the metric measures: less pull from outliers) or `huber` (delta 1).
     """
 
     target_kind = "regression"
@@ -30,7 +40,12 @@ class RegressionTask(BaseTask):
     main_metric = "mae"
     main_mode = "min"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, loss: Literal["mse", "mae", "huber"] = "mse", **kwargs: Any
+    ) -> None:
+        if loss not in LOSSES:
+            raise ConfigError(f"task.loss={loss} is unknown; choose one of {', '.join(LOSSES)}.")
+        self.loss_fn = LOSSES[loss]
         super().__init__(*args, **kwargs)
         self.target_scaler = ChannelScaler(self.num_outputs)
 
@@ -62,7 +77,7 @@ class RegressionTask(BaseTask):
         return Report(columns, rows)
 
     def loss(self, output: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(output, self.target_scaler(target))
+        return self.loss_fn(output, self.target_scaler(target))
 
     def metric_inputs(self, output: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
         return self.predict_outputs(output), target
