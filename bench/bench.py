@@ -227,6 +227,9 @@ def run_case(case: Case, args: argparse.Namespace, work: Path) -> dict[str, Any]
             "process_s": [r["process_s"] for r in runs],
             "peak_mib": [r["peak_mib"] for r in runs],
         }
+    # What litlab chose: torch threads and optimizer steps per call (steps_per_execution).
+    result["litlab"]["threads"] = [r["threads"] for r in sides["litlab"]]
+    result["litlab"]["steps_per_call"] = [r["steps_per_call"] for r in sides["litlab"]]
     for other in sides.keys() - {"litlab"}:
         # epoch_vs > 1: litlab's epoch is longer; steps_vs < 1: its steady steps are slower.
         for key, figure in (("epoch_vs", "epoch_s"), ("steps_vs", "train_samples_per_s")):
@@ -283,10 +286,15 @@ def print_table(results: dict[str, Any]) -> None:
         for side in ("litlab", "raw", "keras"):
             if side in case:
                 s = case[side]
+                chose = (
+                    f"   threads {s['threads']}, steps per call {s['steps_per_call']}"
+                    if side == "litlab"
+                    else ""
+                )
                 print(f"  {side:7s} epoch {statistics.median(s['epoch_s']):7.2f} s   "
                       f"{statistics.median(s['train_samples_per_s']):9.0f} samples/s   "
                       f"process {statistics.median(s['process_s']):6.1f} s   "
-                      f"peak {statistics.median(s['peak_mib']):6.0f} MiB")  # fmt: skip
+                      f"peak {statistics.median(s['peak_mib']):6.0f} MiB{chose}")  # fmt: skip
         for key in sorted(k for k in case if k.startswith(("epoch_vs", "steps_vs"))):
             r = case[key]
             print(f"  {key:16s} {r['min']:.2f} / {r['median']:.2f} / {r['max']:.2f}")

@@ -5,6 +5,7 @@ with the same weights and metrics; a Ctrl-C in the middle of a call stops at the
 and resumes exactly; `auto` takes several steps only where they pay and change no meaning.
 """
 
+import json
 import signal
 from pathlib import Path
 
@@ -97,3 +98,14 @@ def test_auto_takes_several_steps_only_where_they_pay(compose_cfg, overrides, ex
     cfg = compose_cfg(["data=digits", *overrides])
     chosen = steps_per_call(cfg, build_task(cfg))
     assert chosen > 1 if expected == "several" else chosen == expected
+
+
+def test_throughput_records_each_epoch_and_what_the_run_chose(compose_cfg, tmp_path):
+    out = tmp_path / "run"
+    cfg = compose_cfg([*FIT, "steps_per_execution=5", "threads=1", f"paths.output_dir={out}",
+                       "callbacks=[default,throughput]"])  # fmt: skip
+    train(cfg)
+    perf = json.loads((out / "perf.json").read_text())  # what bench/bench.py reads
+    assert len(perf["epoch_s"]) == 2 and all(s > 0 for s in perf["epoch_s"])
+    assert (perf["threads"], perf["steps_per_call"]) == (1, 5)
+    assert perf["first_step_s"] > 0

@@ -71,6 +71,7 @@ class Throughput(L.Callback):
             "epoch_s": self.epoch_s,
             "train_samples_per_s": self.samples_per_s,
             "threads": torch.get_num_threads(),
+            "steps_per_call": getattr(pl_module, "steps_per_call", 1),
         }
         self.dirpath.mkdir(parents=True, exist_ok=True)
         (self.dirpath / "perf.json").write_text(json.dumps(content, indent=2) + "\n")
