@@ -18,8 +18,8 @@ class Throughput(L.Callback):
 
     Args:
         dirpath: the run folder, where `perf.json` goes.
-        warmup_steps: steps at the start of each epoch left out of the rate (allocations,
-            caches), so the figure is the steady-state speed.
+        warmup_steps: training steps (calls, with several optimizer steps per call) at the start
+            of each epoch left out of the rate (allocations, caches): the steady-state speed.
     """
 
     def __init__(self, dirpath: str, warmup_steps: int = 5) -> None:
@@ -29,6 +29,7 @@ class Throughput(L.Callback):
         self.samples_per_s: list[float] = []  # per epoch
         self.epoch_s: list[float] = []  # per epoch
         self._epoch_start: float | None = None
+        self._epoch_end: float | None = None
         self._start = self._end = 0.0
         self._samples = 0
 
@@ -59,9 +60,12 @@ class Throughput(L.Callback):
             self.samples_per_s.append(rate)
             pl_module.log("perf/train_samples_per_s", rate, rank_zero_only=True)
         self._samples = 0
+        self._epoch_end = time.perf_counter()
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._close_epoch()
+        # The last epoch ends with its own hooks, not with the fit's closing work (plots,
+        # exported weights), which other callbacks may do before this one.
+        self._close_epoch(self._epoch_end)
         if not trainer.is_global_zero:
             return
         import torch
@@ -76,8 +80,8 @@ class Throughput(L.Callback):
         self.dirpath.mkdir(parents=True, exist_ok=True)
         (self.dirpath / "perf.json").write_text(json.dumps(content, indent=2) + "\n")
 
-    def _close_epoch(self) -> None:
-        """Record the wall time of the epoch that ran since the last epoch start."""
+    def _close_epoch(self, at: float | None = None) -> None:
+        """Record the wall time of the epoch that ran from its start to `at` (default: now)."""
         if self._epoch_start is not None:
-            self.epoch_s.append(time.perf_counter() - self._epoch_start)
+            self.epoch_s.append((at or time.perf_counter()) - self._epoch_start)
             self._epoch_start = None
