@@ -196,7 +196,7 @@ def data_root_for(case: Case, args: argparse.Namespace, work: Path) -> tuple[Pat
         return args.data_dir.resolve(), True
     from tests.synthetic import write_cifar10, write_mnist
 
-    samples = 2000 if args.tiny else case.synthetic
+    samples = 500 if args.tiny else case.synthetic
     if case.folder == "MNIST":
         write_mnist(work / "data", train=samples, test=200)
     else:
