@@ -254,6 +254,7 @@ def run(command: str, copy: Path, fork_server: ForkServer) -> None:
         assert ",failed," not in summary, f"{command}\n{summary}"
 
 
+@pytest.mark.slow  # about 4 minutes in all: `make test` runs them, `make test-fast` does not
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"{b.doc}:{b.line}" for b in BLOCKS])
 def test_documented_commands_run_as_written(block: Block, project: Path, fork_server):
     for command in block.commands:

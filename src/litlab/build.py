@@ -84,11 +84,15 @@ def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
 
 def build_task(cfg: DictConfig) -> BaseTask:
     """The task of `cfg.task` around the net of `cfg.model`, carrying the run's plain config."""
-    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    # Plain lists and dicts in the optimizer and schedule: their settings (Adam's betas) are
+    # saved in checkpoints, which load only plain data (Hydra 1.3.2 passes ListConfigs there).
+    plain = {"_convert_": "all"}
+    scheduler = instantiate(cfg.scheduler, **plain) if cfg.get("scheduler") else None
+    optimizer = instantiate(cfg.optimizer, **plain)
     net = instantiate(cfg.model)
     if cfg.get("compile"):
         net.compile()  # in place: the weights keep their names in checkpoints
-    task = instantiate(cfg.task, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+    task = instantiate(cfg.task, net=net, optimizer=optimizer, scheduler=scheduler)
     # Plain data that rebuilds this run: saved in every checkpoint and sent to the loggers.
     task.save_hyperparameters(plain_config(cfg))
     return task
