@@ -5,6 +5,7 @@ import hashlib
 import logging
 import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -456,6 +457,12 @@ def _truncated(tmp: Path, run: Path) -> list[str]:
     return [f"ckpt_path={tmp / 'cut.ckpt'}"]
 
 
+def _zip(tmp: Path, run: Path) -> list[str]:
+    with zipfile.ZipFile(tmp / "notes.zip", "w") as archive:  # a zip, as checkpoints are
+        archive.writestr("notes/readme.txt", "not a checkpoint")
+    return [f"ckpt_path={tmp / 'notes.zip'}"]
+
+
 CKPT_CASES: dict[str, tuple[Callable[[Path, Path], list[str]], str, str]] = {
     "checkpoint corrupt": (
         _garbage, "train",
@@ -466,6 +473,16 @@ CKPT_CASES: dict[str, tuple[Callable[[Path, Path], list[str]], str, str]] = {
         _truncated, "train",
         r"cut\.ckpt cannot be read as a checkpoint: it is not a file torch\.save wrote .*It may "
         r"be truncated",
+    ),
+    "a zip that is not a checkpoint": (
+        _zip, "eval",
+        r"notes\.zip cannot be read as a checkpoint: .*use another checkpoint of the run",
+    ),
+    "evaluated on data of another kind": (
+        lambda tmp, run: [f"run_dir={run}", "data=boston"], "eval",
+        r"best\.ckpt was trained on inputs of shape \[1, 28, 28\] with 10 classification "
+        r"targets, but the data given now has inputs \[13\].* A model can only be evaluated on "
+        r"data like its own",
     ),
     "checkpoint missing": (
         lambda tmp, run: [f"ckpt_path={run / 'checkpoints' / 'gone.ckpt'}"], "train",
@@ -543,3 +560,25 @@ def test_unknown_option_or_group_is_hydras_one_message(run_cli, override, messag
     assert result.returncode == 1
     assert re.search(message, result.stderr), result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_cache_file_of_the_wrong_keys_is_decoded_again(compose_cfg, tmp_path, caplog):
+    import torch
+
+    cache = tmp_path / "cache"
+    run = [f"paths.cache_dir={cache}", "data=digits", "trainer.max_epochs=1"]
+    first = train(compose_cfg([*run, f"paths.output_dir={tmp_path / 'first'}"]))
+    (file,) = cache.glob("*.pt")
+    torch.save({"images": torch.zeros(3)}, file)  # readable, but not what the reader wrote
+    again = train(compose_cfg([*run, f"paths.output_dir={tmp_path / 'again'}"]))
+    assert f"Ignoring cache {file}: it holds no decoded splits; decoding again." in caplog.text
+    assert again["test/acc"] == pytest.approx(first["test/acc"])  # the same data, decoded again
+    assert "train_x" in torch.load(file, weights_only=True)  # and cached again
+
+
+def test_a_fit_that_learned_nothing_says_so(compose_cfg, caplog):
+    caplog.set_level(logging.WARNING, logger="litlab")
+    train(compose_cfg(["data=digits", "optimizer.lr=1e6", "trainer.max_epochs=2"]))  # Adam
+    (warning,) = [r.getMessage() for r in caplog.records if "learned" in r.getMessage()]
+    assert warning.startswith("The model learned (next to) nothing: its best val/acc")
+    assert "Check the learning rate (optimizer.lr=1000000.0; 1e-3 suits Adam)" in warning

@@ -13,6 +13,7 @@ during a checkpoint write leaves the last good checkpoint whole.
 import csv
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -36,10 +37,36 @@ SECRET = "s3cr3t-0f-the-user-d0-not-leak"
 # -- security: saved configs are data ---------------------------------------------------------
 
 
+class TouchOnUnpickle:
+    """Unpickled, it runs `touch <path>`: a file that torch.load(weights_only=False) obeys."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.path}",)
+
+
 def code_targets(marker: Path) -> dict[str, dict]:
     """Nodes that would write `marker` if anything built them."""
     command = f"touch {marker}"
+    hub = marker.parent / "hub"  # a local hubconf whose import writes the marker
+    hub.mkdir(exist_ok=True)
+    (hub / "hubconf.py").write_text(f"import os\nos.system({command!r})\ndef net(): pass\n")
+    pickled = marker.parent / "code.pkl"
+    torch.save(TouchOnUnpickle(marker), pickled)
     return {
+        "hub load": {"_target_": "torch.hub.load", "_args_": [str(hub), "net"], "source": "local"},
+        "unsafe torch.load": {
+            "_target_": "torch.load",
+            "_args_": [str(pickled)],
+            "weights_only": False,
+        },
+        "load_inline": {
+            "_target_": "torch.utils.cpp_extension.load_inline",
+            "name": "touch",
+            "cpp_sources": [f'int x = system("{command}");'],
+        },
         "os.system": {"_target_": "os.system", "_args_": [command]},
         "attribute path": {"_target_": "litlab.entry.os.system", "_args_": [command]},
         "exec": {"_target_": "builtins.exec", "_args_": [f"open({str(marker)!r}, 'w')"]},
@@ -51,7 +78,17 @@ def code_targets(marker: Path) -> dict[str, dict]:
     }
 
 
-EDITS = ["os.system", "attribute path", "exec", "fx source", "subprocess"]
+EDITS = ["os.system", "attribute path", "exec", "fx source", "subprocess", "hub load",
+         "unsafe torch.load", "load_inline"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["hub load", "unsafe torch.load"])  # (Hydra 1.3.8 blocks exec)
+def test_the_payloads_run_code_when_anything_builds_them(tmp_path, name):
+    from hydra.utils import instantiate
+
+    marker = tmp_path / "MARKER"
+    instantiate(code_targets(marker)[name])  # what a prefix-trusting loader did
+    assert marker.exists()  # so a test that finds no marker proves the refusal
 
 
 def edited_checkpoint(source: Path, target: Path, edit) -> Path:
