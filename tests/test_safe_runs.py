@@ -164,7 +164,7 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> str:
     return SECRET
 
 
-@pytest.mark.parametrize("entry", ["eval ckpt_path", "resume"])
+@pytest.mark.parametrize("entry", ["eval ckpt_path", "eval run_dir", "predict", "resume"])
 def test_a_secret_interpolation_in_a_saved_config_is_never_resolved(  # noqa: PLR0917
     compose_job, trained, tmp_path, secret, caplog, entry
 ):
@@ -182,10 +182,15 @@ def test_a_secret_interpolation_in_a_saved_config_is_never_resolved(  # noqa: PL
         def hide(config: dict) -> None:
             config["data"]["data_dir"] = lookup
 
-        ckpt = edited_checkpoint(run / "checkpoints" / "best.ckpt", run / "edited.ckpt", hide)
-        overrides, config_name = [f"ckpt_path={ckpt}", f"paths.output_dir={tmp_path / 'e'}"], "eval"
+        best = run / "checkpoints" / "best.ckpt"
+        ckpt = edited_checkpoint(
+            best, best if entry == "eval run_dir" else run / "edited.ckpt", hide
+        )
+        source = f"run_dir={run}" if entry == "eval run_dir" else f"ckpt_path={ckpt}"
+        config_name = "predict" if entry == "predict" else "eval"
+        overrides = [source, f"paths.output_dir={tmp_path / 'e'}"]
     cfg, job = compose_job(overrides, config_name)
-    command = train if config_name == "train" else evaluate
+    command = {"train": train, "eval": evaluate, "predict": predict}[config_name]
     with pytest.raises(CheckpointError, match=r"calls the resolver oc\.env"):
         command(cfg, job)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
