@@ -24,7 +24,7 @@ test:  ## ruff (lint and format), mypy, then the whole offline test suite (one w
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
-	$(PYTHON) -m pytest -n auto --maxprocesses 4 --dist worksteal
+	$(PYTHON) -m pytest -n auto --maxprocesses 4 --dist worksteal --durations=10
 
 test-fast:  ## the test suite without tests marked slow
 	$(PYTHON) -m pytest -m "not slow" -n auto --maxprocesses 4 --dist worksteal

@@ -39,6 +39,12 @@ register_resolvers()
 torch.set_num_threads(1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (longest first is the shortest schedule): the workers then fill
+    the time around them with short tests instead of waiting for one long test at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data root holding small learnable datasets in their real formats."""
