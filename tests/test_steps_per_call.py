@@ -109,3 +109,13 @@ def test_throughput_records_each_epoch_and_what_the_run_chose(compose_cfg, tmp_p
     assert len(perf["epoch_s"]) == 2 and all(s > 0 for s in perf["epoch_s"])
     assert (perf["threads"], perf["steps_per_call"]) == (1, 5)
     assert perf["first_step_s"] > 0
+
+
+def test_throughput_times_an_epoch_stopped_inside_it_up_to_the_stop(tmp_path):
+    from litlab.callbacks.throughput import Throughput
+
+    meter = Throughput(str(tmp_path))
+    meter.on_train_epoch_end(trainer=None, pl_module=None)  # type: ignore[arg-type]  # epoch 1
+    meter.on_train_epoch_start(trainer=None, pl_module=None)  # type: ignore[arg-type]  # epoch 2
+    meter._close_epoch(meter._epoch_end)  # as on_train_end after a Ctrl-C inside epoch 2
+    assert meter.epoch_s[0] >= 0

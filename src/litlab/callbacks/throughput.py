@@ -81,7 +81,9 @@ class Throughput(L.Callback):
         (self.dirpath / "perf.json").write_text(json.dumps(content, indent=2) + "\n")
 
     def _close_epoch(self, at: float | None = None) -> None:
-        """Record the wall time of the epoch that ran from its start to `at` (default: now)."""
+        """Record the wall time of the epoch that ran from its start to `at`, or to now if `at`
+        is not a time of this epoch (a fit stopped inside it)."""
         if self._epoch_start is not None:
-            self.epoch_s.append((at or time.perf_counter()) - self._epoch_start)
+            end = at if at is not None and at > self._epoch_start else time.perf_counter()
+            self.epoch_s.append(end - self._epoch_start)
             self._epoch_start = None

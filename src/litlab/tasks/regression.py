@@ -45,8 +45,8 @@ class RegressionTask(BaseTask):
     ) -> None:
         if loss not in LOSSES:
             raise ConfigError(f"task.loss={loss} is unknown; choose one of {', '.join(LOSSES)}.")
-        self.loss_fn = LOSSES[loss]
         super().__init__(*args, **kwargs)
+        self.loss_fn = LOSSES[loss]
         self.target_scaler = ChannelScaler(self.num_outputs)
 
     def setup(self, stage: str) -> None:
