@@ -17,7 +17,6 @@ from torch import Tensor
 
 from litlab.callbacks.publish import publish_figure
 from litlab.tasks.base import BaseTask
-from litlab.tasks.report import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -31,21 +30,36 @@ def is_image_data(datamodule: Any) -> bool:
 def image_grid(
     images: Tensor, titles: Sequence[str], wrong: Sequence[bool] = (), columns: int = 8
 ) -> "Figure":
-    """Images (N, C, H, W) in a grid, each with its title (red where `wrong`)."""
-    rows = -(-len(images) // columns)
-    figure = new_figure(1.6 * columns, 1.8 * rows)
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if index >= len(images):
-            continue
-        image = images[index].float()
-        low, high = image.min(), image.max()
-        image = (image - low) / (high - low) if high > low else image * 0  # any range: 0..1
-        pixels = image[0] if image.shape[0] == 1 else image.permute(1, 2, 0)
-        ax.imshow(pixels.numpy(), cmap="gray" if image.shape[0] == 1 else None)
+    """Images (N, C, H, W) in a grid, each with its title (red where `wrong`).
+
+    One mosaic in one axes: drawing a figure of many axes costs ~0.5 s, this ~0.1 s."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    count, channels, height, width = images.shape
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    gap, title = max(1, round(0.12 * width)), max(4, round(0.34 * height))
+    cell_w, cell_h = width + gap, height + title
+    canvas = torch.ones(rows * cell_h, columns * cell_w, 3)
+    for index, raw in enumerate(images.float()):
+        low, high = raw.min(), raw.max()
+        image = (raw - low) / (high - low) if high > low else raw * 0  # any range: 0..1
+        top, left = (index // columns) * cell_h + title, (index % columns) * cell_w + gap // 2
+        pixels = image.expand(3, -1, -1) if channels == 1 else image[:3]
+        canvas[top : top + height, left : left + width] = pixels.permute(1, 2, 0)
+    inches = 1.6 * columns
+    figure = Figure(figsize=(inches, inches * canvas.shape[0] / canvas.shape[1]))
+    FigureCanvasAgg(figure)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.axis("off")
+    ax.imshow(canvas.numpy(), interpolation="nearest")
+    for index, text in enumerate(titles[:count]):
         is_wrong = bool(wrong[index]) if index < len(wrong) else False
-        ax.set_title(titles[index], fontsize=7, color="red" if is_wrong else "black")
+        x = (index % columns) * cell_w + gap // 2 + width / 2
+        y = (index // columns) * cell_h + title - 0.5
+        ax.text(x, y, text, ha="center", va="bottom", fontsize=7,
+                color="red" if is_wrong else "black")  # fmt: skip
     return figure
 
 
