@@ -52,7 +52,7 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_mnist(root, "MNIST", train=1000, test=300, seed=1)
     write_mnist(root, "FashionMNIST", train=600, test=200, seed=2, gzip=True)
     write_cifar10(root, batches=(60,) * 5, test=60, seed=3)  # 270 train: a batch of 256 fits
-    write_boston(root, rows=150, seed=4)
+    write_boston(root, seed=4)  # 506 rows: the Keras test split
     write_apparel(root, per_folder=4, seed=5)
     write_iceberg(root, records=60, seed=6)
     return root

@@ -101,8 +101,9 @@ def write_cifar10(
 BOSTON_HEADER = "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
 
 
-def write_boston(data_dir: Path, *, rows: int = 150, seed: int = 0, noise: float = 1.0) -> Path:
-    """Write `<data_dir>/boston/boston_housing.csv`; return the file.
+def write_boston(data_dir: Path, *, rows: int = 506, seed: int = 0, noise: float = 1.0) -> Path:
+    """Write `<data_dir>/boston/boston_housing.csv`; return the file. 506 rows, as the real
+    file has, are what `data.test_set=keras` (Boston's default) cuts its test rows from.
 
     Features in the real columns' rough units; MEDV = 22 + 6 z(RM) - 5 z(LSTAT) - 2 z(CRIM)
     + noise, where z() is the feature standardised by its generating mean and spread.

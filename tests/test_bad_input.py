@@ -183,7 +183,7 @@ def json_truncated(root: Path) -> list[str]:
 
 def split_empty(root: Path) -> list[str]:
     write_boston(root, rows=10)
-    return ["data=boston", "data.val_split=0.01"]
+    return ["data=boston", "data.test_set=seeded", "data.val_split=0.01"]
 
 
 def batch_too_large(root: Path) -> list[str]:
@@ -215,7 +215,7 @@ def _with(*overrides: str, data: str = "mnist") -> Setup:
     """A setup writing small files of `data` and giving `overrides`."""
 
     def setup(root: Path) -> list[str]:
-        writers = {"mnist": _mnist, "boston": lambda r: write_boston(r, rows=40),
+        writers = {"mnist": _mnist, "boston": write_boston,
                    "apparel": lambda r: write_apparel(r, per_folder=2)}  # fmt: skip
         writers[data](root)
         return [f"data={data}", *overrides]

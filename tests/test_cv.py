@@ -59,7 +59,8 @@ def test_three_folds_give_three_fits_and_their_mean_and_std(compose_cfg, tmp_pat
     # A fold's checkpoint alone rebuilds that fold (its data split and target scaling).
     eval_cfg = compose_cfg(
         [f"ckpt_path={run / 'fold_1' / 'checkpoints' / 'best.ckpt'}",
-         f"paths.output_dir={tmp_path / 'eval'}"],
+         f"paths.output_dir={tmp_path / 'eval'}",
+         f"trainer.limit_test_batches={cfg.trainer.limit_test_batches}"],  # the fold's test
         config_name="eval",
     )  # fmt: skip
     assert evaluate(eval_cfg)["test/mae"] == pytest.approx(folds[1]["test/mae"], rel=1e-5)

@@ -1,4 +1,4 @@
-"""The Boston housing CSV reader: columns, seeded test split, train-only scaling statistics."""
+"""The Boston housing CSV reader: columns, Keras' or a seeded test split, scaling from train."""
 
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from tests.synthetic import write_boston
 
 def make(data_dir: Path, **kwargs) -> BostonDataModule:
     options = {"input_shape": [13], "target_kind": "regression", "class_names": ["MEDV"],
-               "batch_size": 8, "scaling": "standard"}  # fmt: skip
+               "batch_size": 8, "scaling": "standard", "test_set": "seeded"}  # fmt: skip
     return BostonDataModule(data_dir=str(data_dir), **(options | kwargs))
 
 
@@ -36,6 +36,31 @@ def test_test_split_is_a_seeded_fifth_and_shapes_are_tabular(tmp_path):
     again, other = set_up(tmp_path), set_up(tmp_path, seed=1)
     assert torch.equal(dm.splits["test"][1], again.splits["test"][1])
     assert not torch.equal(dm.splits["test"][1], other.splits["test"][1])
+
+
+def test_the_default_test_set_is_the_102_rows_keras_tests_on(tmp_path):
+    # keras.datasets.boston_housing.load_data(): x_train[0] is row 22 of the original file,
+    # x_test[0] row 415 (its y_test begins 7.2, 18.8, 19.0: rows 415, 112, 339).
+    path = write_boston(tmp_path)
+    table = torch.from_numpy(np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32))
+    dm = set_up(tmp_path, test_set="keras")
+    (tx, ty), (vx, _), (x, _) = dm.splits["test"], dm.splits["val"], dm.splits["train"]
+    assert (len(x), len(vx), len(tx)) == (323, 81, 102)
+    assert torch.equal(tx[:3], table[[415, 112, 339], :13])
+    assert torch.equal(ty[:3, 0], table[[415, 112, 339], 13])
+    assert torch.equal(make(tmp_path, test_set="keras").decode()["train_x"][0], table[22, :13])
+    other = set_up(tmp_path, test_set="keras", seed=1)
+    assert torch.equal(other.splits["test"][0], tx)  # the seed cuts validation, not test
+    assert not torch.equal(other.splits["val"][0], vx)
+
+
+def test_the_keras_test_set_needs_the_506_rows(tmp_path):
+    write_boston(tmp_path, rows=150)
+    message = r"has 150 rows, but data\.test_set=keras .* or use data\.test_set=seeded"
+    with pytest.raises(DataError, match=message):
+        set_up(tmp_path, test_set="keras")
+    with pytest.raises(ConfigError, match=r"data\.test_set=course is unknown; choose one of keras"):
+        make(tmp_path, test_set="course")
 
 
 def test_rows_keep_features_and_target_together(tmp_path):
