@@ -54,7 +54,7 @@ class Row:
 FULL_MNIST = "MNIST, full (60k / 10k)"
 FULL_FASHION = "Fashion-MNIST, full (60k / 10k)"
 CIFAR_SUBSET = "CIFAR-10, **10% subset** (5k / 1k)"
-BOSTON = "Boston, 506 rows (101 test)"
+BOSTON = "Boston, 506 rows (Keras' 102 test rows)"
 APPAREL = "apparel, **sample** (480 images)"
 BOSTON_FOLDS = "MAE 2.05 (mean test MAE of the 3 fold models: 2.057, 1.942, 2.155)"
 ROWS = [
