@@ -10,6 +10,7 @@ import torch
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger, WandbLogger
 
 from litlab.build import build_datamodule
+from litlab.callbacks.preview import image_grid
 from litlab.callbacks.publish import publish_figure, publish_text
 from litlab.callbacks.report import WriteTestReport
 from litlab.entry import train_command as train
@@ -191,3 +192,26 @@ def test_ddp_run_finishes_and_reports_once(run_cli, tmp_path):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert report["metrics"]["test/acc"] == pytest.approx(metrics["test/acc"])
     assert (run_dir / "plots" / "learning_curves.png").exists()
+
+
+def test_an_image_grid_shows_each_image_scaled_under_its_title_and_mistakes_in_red():
+    images = torch.rand(10, 1, 8, 8) * 50 + 100  # any range is drawn from black to white
+    images[3] = 7.0  # a flat image is black, not a division by zero
+    titles = [f"cat {i}" for i in range(10)]
+    wrong = [i % 4 == 0 for i in range(10)]
+    figure = image_grid(images, titles, wrong, columns=4)
+    (ax,) = figure.axes
+    assert [text.get_text() for text in ax.texts] == titles
+    assert [text.get_color() == "red" for text in ax.texts] == wrong
+    mosaic = torch.from_numpy(ax.images[0].get_array().copy())
+    assert mosaic.shape[2] == 3 and float(mosaic.min()) == 0.0 and float(mosaic.max()) == 1.0
+    first = (images[0, 0] - images[0].min()) / (images[0].max() - images[0].min())
+    rows, columns = mosaic.shape[0] // 3, mosaic.shape[1] // 4  # 3 rows of 4 cells
+    found = [
+        (top, left)
+        for top in range(rows - 7)
+        for left in range(columns - 7)
+        if torch.allclose(mosaic[top : top + 8, left : left + 8, 0], first, atol=1e-6)
+    ]
+    assert len(found) == 1  # the first image, whole, in the first cell
+    assert mosaic[rows * 3 - 1, -1].tolist() == [1.0, 1.0, 1.0]  # the two empty cells are blank
