@@ -15,7 +15,7 @@ from tests.synthetic import write_boston
 
 def make(data_dir: Path, **kwargs) -> BostonDataModule:
     options = {"input_shape": [13], "target_kind": "regression", "class_names": ["MEDV"],
-               "batch_size": 8, "scaling": "standard", "test_set": "seeded"}  # fmt: skip
+               "batch_size": 8, "scaling": "standard"}  # fmt: skip
     return BostonDataModule(data_dir=str(data_dir), **(options | kwargs))
 
 
@@ -38,9 +38,11 @@ def test_test_split_is_a_seeded_fifth_and_shapes_are_tabular(tmp_path):
     assert not torch.equal(dm.splits["test"][1], other.splits["test"][1])
 
 
-def test_the_default_test_set_is_the_102_rows_keras_tests_on(tmp_path):
+def test_the_default_test_set_is_the_102_rows_keras_tests_on(tmp_path, compose_cfg):
     # keras.datasets.boston_housing.load_data(): x_train[0] is row 22 of the original file,
     # x_test[0] row 415 (its y_test begins 7.2, 18.8, 19.0: rows 415, 112, 339).
+    assert compose_cfg(["data=boston"]).data.test_set == "keras"
+    assert make(tmp_path).test_set == "seeded"  # a config saved before test_set: its own rows
     path = write_boston(tmp_path)
     table = torch.from_numpy(np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32))
     dm = set_up(tmp_path, test_set="keras")

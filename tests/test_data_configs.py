@@ -11,6 +11,9 @@ from tests.conftest import CONF_DIR
 
 DATA_OPTIONS = sorted(p.stem for p in (CONF_DIR / "data").glob("*.yaml"))
 BASE_PARAMETERS = inspect.signature(TensorDataModule.__init__).parameters
+# Where the YAML chooses otherwise than the class, on purpose: Boston tests on Keras' rows, while
+# the class keeps the seeded rows for configs saved before `test_set` existed.
+CHOSEN = {("boston", "test_set"): "keras"}
 
 
 def _plain(value: object) -> object:
@@ -32,7 +35,8 @@ def test_dataset_knobs_in_yaml_restate_their_python_defaults(option):
             continue
         assert key in raw, f"data={option}: add {key} to the YAML so it can be overridden"
         derived = isinstance(raw[key], str) and "${" in raw[key]  # read from the files
-        assert derived or _plain(param.default) == raw[key], key
+        default = CHOSEN.get((option, key), _plain(param.default))
+        assert derived or default == raw[key], key
 
 
 @pytest.mark.parametrize("option", DATA_OPTIONS)
