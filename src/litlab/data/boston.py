@@ -1,8 +1,9 @@
 """Boston housing: a CSV with a header, `<data_dir>/boston/boston_housing.csv`.
 
 A configuration of the table reader (`litlab.data.table`): regression of the target columns
-on the feature columns, every one of them a number. The test rows are, by default, the 102
-that Keras's `boston_housing.load_data()` tests on, so that scores compare with the course's.
+on the feature columns, every one of them a number. With `data.test_set=keras` (the config's
+default) the test rows are the 102 that Keras's `boston_housing.load_data()` tests on, so that
+scores compare with the course's.
 """
 
 from collections.abc import Sequence
@@ -89,9 +90,8 @@ class BostonDataModule(TableDataModule):
         if self.test_set == "seeded" or len(x) == 0:  # no rows: the base class says so
             return tensors
         if len(x) != ROWS:
-            (path,) = self.sources()
             raise DataError(
-                f"{path} has {len(x)} rows, but data.test_set=keras tests on the rows Keras's "
+                f"{self.file} has {len(x)} rows, but data.test_set=keras tests on the rows Keras's "
                 f"boston_housing.load_data() holds out of the original {ROWS}, in their order. "
                 "Give that file, or use data.test_set=seeded (data.test_split of the rows, held "
                 "out with the seed)."
