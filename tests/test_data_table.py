@@ -2,7 +2,6 @@
 read while the config is composed, Boston through it, K-fold, new rows to predict."""
 
 import csv
-import importlib.util
 import logging
 from pathlib import Path
 
@@ -198,22 +197,43 @@ def test_a_constant_target_has_nothing_to_learn(compose_cfg, tmp_path):
         train(table_cfg(compose_cfg, path, "data.target=b", "debug=fdr"))
 
 
-def test_parquet_tables(tmp_path, table):
-    path = tmp_path / "houses.parquet"
-    engines = [importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet")]
-    if not any(engines):
-        path.write_bytes(b"PAR1")
-        with pytest.raises(DataError, match=r"reading Parquet needs pyarrow or fastparquet"):
-            TableDataModule(data_dir=str(tmp_path), file=str(path), target="price",
-                            input_shape=[0], target_kind="regression")  # fmt: skip
-        return
+def test_a_parquet_table_trains_as_its_csv_does(compose_cfg, table, tmp_path):
     import pandas as pd
 
+    path = tmp_path / "houses.parquet"
     pd.read_csv(table).to_parquet(path)
-    dm = TableDataModule(data_dir=str(tmp_path), file=str(path), target="price", input_shape=[5],
-                         target_kind="regression", class_names=["price"])  # fmt: skip
-    dm.setup()
-    assert dm.splits["train"][0].shape[1:] == (5,)
+    overrides = ["data.target=price", "data.features=[x1,color,x2]", *ONE_EPOCH]
+    parquet = table_cfg(compose_cfg, path, *overrides, f"paths.output_dir={tmp_path / 'pq'}")
+    csv_cfg = table_cfg(compose_cfg, table, *overrides, f"paths.output_dir={tmp_path / 'csv'}")
+    columns = [OmegaConf.to_container(c.data, resolve=True)["columns"] for c in (parquet, csv_cfg)]
+    assert columns[0] == columns[1] == {"x1": None, "color": ["blue", "green", "red"], "x2": None}
+    assert parquet.data.target_kind == "regression" and list(parquet.data.input_shape) == [5]
+    a, b = set_up(parquet), set_up(csv_cfg)
+    for name in ("train", "val", "test"):
+        assert torch.allclose(a.splits[name][0], b.splits[name][0])
+    assert train(parquet)["test/mae"] == pytest.approx(train(csv_cfg)["test/mae"], rel=1e-5)
+
+
+def test_parquet_without_an_engine_or_broken_is_one_message(tmp_path, table, monkeypatch):
+    import pandas as pd
+
+    def absent(*args, **kwargs):
+        raise ImportError("Unable to find a usable engine")  # what pandas raises without one
+
+    options = {"data_dir": str(tmp_path), "target": "price", "input_shape": [5],
+               "target_kind": "regression", "class_names": ["price"]}  # fmt: skip
+    path = tmp_path / "houses.parquet"
+    pd.read_csv(table).to_parquet(path)
+    no_engine = r"reading Parquet needs pyarrow or fastparquet, .*\(pip install pyarrow\); or give"
+    with monkeypatch.context() as patch:
+        patch.setattr(pd, "read_parquet", absent)
+        with pytest.raises(DataError, match=no_engine):
+            TableDataModule(file=str(path), **options).setup()
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not a parquet file PAR1")
+    unreadable = r"broken\.parquet: cannot read this Parquet file .*; place a good copy"
+    with pytest.raises(DataError, match=unreadable):
+        TableDataModule(file=str(broken), **options).setup()
 
 
 def test_a_kind_without_a_task_is_one_message(compose_cfg, table, caplog):
