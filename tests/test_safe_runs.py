@@ -211,7 +211,9 @@ def test_a_target_in_the_trust_file_is_rebuilt_and_only_that(trained, tmp_path, 
 # -- integrity: one run per folder ----------------------------------------------------------------
 
 
-def test_a_second_run_in_a_held_folder_is_refused_and_changes_nothing(compose_cfg, tmp_path):
+def test_a_second_run_in_a_held_folder_is_refused_and_changes_nothing(
+    compose_cfg, tmp_path, caplog
+):
     cfg = compose_cfg([*SHRINK])
     run = Path(cfg.paths.output_dir)
     run.mkdir(parents=True)
@@ -219,6 +221,10 @@ def test_a_second_run_in_a_held_folder_is_refused_and_changes_nothing(compose_cf
     with hold(run), pytest.raises(SystemExit) as exit_info:  # as if another process ran there
         run_entry(train, cfg)
     assert exit_info.value.code == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert f"{run} is in use by another run (process {os.getpid()})" in errors[0]
+    assert f"resume={run}" in errors[0]
     assert sorted(p.name for p in run.iterdir()) == ["metrics.json"]
 
 
@@ -268,7 +274,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_a_copied_run_resumes_with_its_best_so_far_in_its_own_files(
-    compose_job, data_root, tmp_path
+    compose_job, compose_cfg, data_root, tmp_path
 ):
     first = tmp_path / "first"
     cfg, job = compose_job([*SHRINK, "trainer.max_epochs=2", f"paths.output_dir={first}"])
@@ -290,6 +296,10 @@ def test_a_copied_run_resumes_with_its_best_so_far_in_its_own_files(
         best = torch.load(copy / "checkpoints" / "best.ckpt", weights_only=True)
         assert best["epoch"] + 1 == metrics["best_epoch"] == losses.index(min(losses)) + 1
     assert json.loads((first / "metrics.json").read_text())["epochs"] == 2  # the original stays
+    # eval of the copy tests the checkpoint its last resume tested, not a stale one
+    eval_cfg = compose_cfg([f"run_dir={copy}", f"paths.output_dir={tmp_path / 'eval'}",
+                            "trainer.limit_test_batches=2"], config_name="eval")  # fmt: skip
+    assert evaluate(eval_cfg)["test/loss"] == pytest.approx(metrics["test/loss"], rel=1e-5)
 
 
 def test_a_full_disk_during_a_checkpoint_is_one_message_and_keeps_the_last_good_one(
